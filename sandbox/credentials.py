@@ -20,10 +20,15 @@ _DEMO_ZD_TOKEN = "sandbox-zendesk-api-token"  # noqa: S105
 
 @dataclass(frozen=True, slots=True)
 class SalesforceCredentials:
-    """OAuth2 client-credentials pair of the Salesforce connected app."""
+    """OAuth2 client-credentials pair of the Salesforce connected app, and its JWT bearer trust."""
 
     client_id: str = "sandbox-salesforce-client-id"
     client_secret: str = field(default=_DEMO_SF_SECRET, repr=False)
+    # JWT bearer flow: the assertion's sub must name this user and its aud this login host;
+    # without a public key (PEM) the flow is refused.
+    username: str = "sandbox-integration@example.com"
+    jwt_public_key: str | None = field(default=None, repr=False)
+    jwt_audience: str = "https://login.salesforce.com"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,9 @@ from starlette.routing import Route
 
 from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
+from sandbox.credentials import SalesforceCredentials
 from sandbox.profile import TransportFaults
-from sandbox.simulators.sf_auth import SalesforceCredentials, SessionStore
+from sandbox.simulators.sf_auth import SessionStore
 from sandbox.simulators.sf_render import SCHEMAS, SYSTEM, RecordRenderer, visible_rows
 from sandbox.simulators.soql import SoqlError, SoqlQuery, Value, matches, parse_soql, sort_rows
 from sandbox.simulators.stats import SimulatorStats

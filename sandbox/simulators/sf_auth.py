@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
@@ -14,20 +13,14 @@ import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from sandbox.credentials import SalesforceCredentials
+
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
-@dataclass(frozen=True, slots=True)
-class SalesforceCredentials:
-    """The connected app and integration user the simulated org accepts."""
-
-    client_id: str
-    client_secret: str
-    username: str = "integration@example.com"
-    jwt_public_key: str | None = None
-    audience: str = "https://login.salesforce.com"
-    org_id: str = "00D5g000004ExAmEAK"
-    user_id: str = "0055g00000ExAmPAAZ"
+# The simulated org and its integration user, as they appear in the identity URL.
+ORG_ID = "00D5g000004ExAmEAK"
+USER_ID = "0055g00000ExAmPAAZ"
 
 
 def _oauth_error(error: str, description: str) -> JSONResponse:
@@ -44,7 +37,7 @@ class SessionStore:
 
     def issue(self, now: datetime) -> str:
         """A fresh opaque token in Salesforce's ``<org id>!<secret>`` shape."""
-        token = f"{self.credentials.org_id[:15]}!{secrets.token_urlsafe(48)}"
+        token = f"{ORG_ID[:15]}!{secrets.token_urlsafe(48)}"
         self._issued[token] = now
         return token
 
@@ -77,7 +70,7 @@ class SessionStore:
         else:
             return _oauth_error("unsupported_grant_type", "grant type not supported")
         instance_url = str(request.base_url).rstrip("/")
-        identity = f"{instance_url}/id/{creds.org_id}/{creds.user_id}"
+        identity = f"{instance_url}/id/{ORG_ID}/{USER_ID}"
         issued_at = str(int(now.timestamp() * 1000))
         # Salesforce signs id + issued_at with the consumer secret so clients can verify it.
         digest = hmac.new(
@@ -105,7 +98,7 @@ class SessionStore:
                 assertion,
                 creds.jwt_public_key,
                 algorithms=["RS256"],
-                audience=creds.audience,
+                audience=creds.jwt_audience,
                 options={"require": ["exp", "iss", "sub", "aud"]},
                 leeway=5,
             )

@@ -18,10 +18,11 @@ from simple_salesforce import Salesforce
 
 from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
+from sandbox.credentials import SalesforceCredentials
 from sandbox.model import AmendmentQuote, CrmAccount
 from sandbox.profile import TransportFaults
 from sandbox.selection import malformed
-from sandbox.simulators.salesforce import SalesforceCredentials, create_salesforce_app
+from sandbox.simulators.salesforce import create_salesforce_app
 from tests.sandbox.sim_helpers import T0, serve
 
 API = "/services/data/v62.0"
@@ -302,7 +303,7 @@ def test_jwt_bearer_flow(make_org: Any) -> None:
         payload = {
             "iss": creds.client_id,
             "sub": creds.username,
-            "aud": creds.audience,
+            "aud": creds.jwt_audience,
             "exp": int(time.time()) + 180,
             **claims,
         }
