@@ -1,0 +1,5 @@
+"""``python -m syncwatch``."""
+
+from syncwatch.cli import main
+
+main()

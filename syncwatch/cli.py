@@ -1,0 +1,136 @@
+"""The ``syncwatch`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from syncwatch import __version__, migrations
+from syncwatch.clock import Clock, parse_instant
+from syncwatch.context import AppContext
+from syncwatch.errors import SyncwatchError
+
+app = typer.Typer(
+    name="syncwatch",
+    help="Watch the business side of SaaS system synchronisation: lag, gaps and money at risk.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+config_app = typer.Typer(help="Check the configuration file.", no_args_is_help=True)
+db_app = typer.Typer(help="Create and upgrade the store's schema.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="YAML config (default: $SYNCWATCH_CONFIG or ./syncwatch.yaml)."
+        ),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="Evaluate as of this ISO 8601 instant (or $SYNCWATCH_NOW).", show_default=False
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data directory of the embedded PostgreSQL (when DATABASE_URL is unset)."
+        ),
+    ] = None,
+) -> None:
+    """Shared options; they go before the command name."""
+    frozen = now or os.environ.get("SYNCWATCH_NOW")
+    context = AppContext(
+        config_path=config,
+        clock=Clock(parse_instant(frozen) if frozen else None),
+        data_dir=data_dir,
+    )
+    ctx.obj = context
+    ctx.call_on_close(context.close)
+
+
+def context_of(ctx: typer.Context) -> AppContext:
+    """The shared context a subcommand runs with."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppContext)
+    return obj
+
+
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    out.print(f"syncwatch {__version__}")
+
+
+@config_app.command("check")
+def config_check(ctx: typer.Context) -> None:
+    """Validate the config file and that every secret it names is set; exit 2 if not."""
+    context = context_of(ctx)
+    settings = context.settings()
+    sources = ", ".join(f"{n} ({s.type})" for n, s in settings.sources.items()) or "none"
+    out.print(f"{context.resolved_config_path}: ok — sources: {sources}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply pending schema migrations."""
+    db = context_of(ctx).database(migrated=False)
+    applied = migrations.upgrade(db)
+    where = (
+        db.display_url if db.embedded is None else f"embedded PostgreSQL in {db.embedded.data_dir}"
+    )
+    if applied:
+        out.print(f"{where}: applied {', '.join(applied)}")
+    else:
+        out.print(f"{where}: already up to date")
+
+
+@db_app.command("status")
+def db_status(ctx: typer.Context) -> None:
+    """Show the schema revision and any pending migrations; exit 1 when behind."""
+    db = context_of(ctx).database(migrated=False)
+    state = migrations.status(db)
+    out.print(f"database: {db.display_url}")
+    out.print(f"revision: {state.current or '(empty)'}   head: {state.head}")
+    if state.pending:
+        out.print(f"pending:  {', '.join(state.pending)} — run `syncwatch db upgrade`")
+        raise typer.Exit(1)
+    out.print("up to date")
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Start the store (embedded PostgreSQL unless DATABASE_URL is set) and migrate it."""
+    context = context_of(ctx)
+    db = context.database(migrated=False)
+    if db.embedded is not None:
+        out.print(f"started embedded PostgreSQL in {db.embedded.data_dir}")
+    else:
+        out.print(f"using PostgreSQL at {db.display_url}")
+    applied = migrations.upgrade(db)
+    out.print(f"applied migrations: {', '.join(applied)}" if applied else "schema up to date")
+    out.print(f"store ready at revision {migrations.status(db).head}")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning known errors into one line and an exit code."""
+    try:
+        app()
+    except SyncwatchError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)

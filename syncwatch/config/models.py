@@ -1,0 +1,92 @@
+"""The root settings model and its small sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from alerts.rules import AlertSettings
+from syncwatch.config.base import ConfigModel
+from syncwatch.config.flows import FlowName, FlowOverrides, FlowSettings, merge_flows
+from syncwatch.config.sources import EnvName, Source
+
+Role = Literal["executive", "finance", "revops", "integration", "admin"]
+
+
+class DatabaseSettings(ConfigModel):
+    """Where the store lives: an external PostgreSQL, or an embedded one when unset."""
+
+    url_env: EnvName = Field("DATABASE_URL", description="variable holding the PostgreSQL URL")
+    data_dir: Path | None = Field(None, description="embedded PostgreSQL data directory")
+
+
+class SlackSettings(ConfigModel):
+    """Slack delivery; without a token in the environment messages are logged (dry run)."""
+
+    token_env: EnvName = "SLACK_BOT_TOKEN"  # noqa: S105 - the variable's name, not a token
+    base_url: str = "https://slack.com/api/"
+    executive_channel: str = "#exec-kpis"
+    weekly_report_cron: str = Field("0 8 * * mon", description="crontab in settings.timezone")
+
+
+class AuthSettings(ConfigModel):
+    """How the dashboard identifies people and which roles they hold."""
+
+    mode: Literal["local", "proxy", "oidc"] = "local"
+    proxy_header: str = "X-Forwarded-User"
+    roles: dict[str, list[Role]] = Field(
+        default_factory=dict, description="roles of identities from the proxy or OIDC"
+    )
+
+
+class Settings(ConfigModel):
+    """Everything syncwatch reads from its YAML file."""
+
+    timezone: str = "UTC"
+    env_file: Path | None = Field(None, description="dotenv file with secrets, beside the config")
+    database: DatabaseSettings = DatabaseSettings()
+    sources: dict[str, Source] = Field(default_factory=dict)
+    flows: dict[FlowName, FlowOverrides] = Field(default_factory=dict)
+    alerts: AlertSettings = AlertSettings()
+    slack: SlackSettings = SlackSettings()
+    auth: AuthSettings = AuthSettings()
+    dashboard_url: str = "http://localhost:8501"
+    metrics_port: int = Field(9108, ge=1, le=65535)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _source_names(cls, value: dict[str, Source]) -> dict[str, Source]:
+        for name in value:
+            if not name.replace("_", "").isalnum() or not name.islower():
+                raise ValueError(f"source name {name!r} must be lowercase letters, digits and _")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_rules(self) -> Settings:
+        seen: set[str] = set()
+        for rule in self.alerts.rules:
+            if rule.name in seen:
+                raise ValueError(f"alert rule {rule.name!r} is defined twice")
+            seen.add(rule.name)
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured reporting time zone."""
+        return ZoneInfo(self.timezone)
+
+    def flow_settings(self) -> dict[FlowName, FlowSettings]:
+        """Every flow with defaults and overrides applied."""
+        return merge_flows(self.flows)

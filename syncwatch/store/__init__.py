@@ -1,0 +1,1 @@
+"""Writes to the canonical store: idempotent, bulk, and transactional with their watermark."""

@@ -1,0 +1,157 @@
+"""Canonical records and their bulk, idempotent upsert."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+COLUMNS = (
+    "system",
+    "object_type",
+    "external_id",
+    "account_ref",
+    "link_ref",
+    "parent_ref",
+    "name",
+    "domain",
+    "status",
+    "amount_minor",
+    "currency",
+    "created_at",
+    "updated_at",
+    "approved_at",
+    "finalized_at",
+    "paid_at",
+    "voided_at",
+    "is_deleted",
+    "payload",
+)
+_KEY = ("system", "object_type", "external_id")
+_VALUES = tuple(c for c in COLUMNS if c not in _KEY)
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalRecord:
+    """One collected object in the shape the metrics read (money in minor units, UTC times)."""
+
+    system: str
+    object_type: str
+    external_id: str
+    payload: Mapping[str, Any]
+    account_ref: str | None = None
+    link_ref: str | None = None
+    parent_ref: str | None = None
+    name: str | None = None
+    domain: str | None = None
+    status: str | None = None
+    amount_minor: int | None = None
+    currency: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    approved_at: datetime | None = None
+    finalized_at: datetime | None = None
+    paid_at: datetime | None = None
+    voided_at: datetime | None = None
+    is_deleted: bool = False
+
+    def row(self) -> tuple[Any, ...]:
+        """The record as a COPY row in ``COLUMNS`` order."""
+        values = [getattr(self, c) for c in COLUMNS[:-1]]
+        return (*values, json.dumps(self.payload, separators=(",", ":"), default=str))
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What one upsert did."""
+
+    inserted: int = 0
+    updated: int = 0
+    received: int = 0
+
+    @property
+    def changed(self) -> int:
+        """Rows inserted or updated."""
+        return self.inserted + self.updated
+
+    def __add__(self, other: UpsertResult) -> UpsertResult:
+        return UpsertResult(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.received + other.received,
+        )
+
+
+@dataclass
+class _Statements:
+    staging: sql.Composed
+    copy: sql.Composed
+    merge: sql.Composed = field(init=False)
+
+    def __post_init__(self) -> None:
+        cols = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
+        assignments = sql.SQL(", ").join(
+            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in _VALUES
+        )
+        current = sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in _VALUES)
+        incoming = sql.SQL(", ").join(
+            sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in _VALUES
+        )
+        # DISTINCT ON keeps one version per key (the newest) so a page that repeats a record
+        # cannot make ON CONFLICT touch a row twice; ORDER BY the key gives every writer the
+        # same lock order, so concurrent writers of overlapping pages never deadlock.
+        self.merge = sql.SQL(
+            """
+            WITH written AS (
+                INSERT INTO source_record AS t ({cols}, first_collected_at, last_changed_at)
+                SELECT DISTINCT ON (system, object_type, external_id) {cols}, %(at)s, %(at)s
+                FROM source_record_staging
+                ORDER BY system, object_type, external_id, updated_at DESC NULLS LAST
+                ON CONFLICT (system, object_type, external_id) DO UPDATE
+                SET {assignments}, last_changed_at = EXCLUDED.last_changed_at
+                WHERE ({current}) IS DISTINCT FROM ({incoming})
+                  AND (EXCLUDED.updated_at IS NULL OR t.updated_at IS NULL
+                       OR EXCLUDED.updated_at >= t.updated_at)
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+            FROM written
+            """
+        ).format(cols=cols, assignments=assignments, current=current, incoming=incoming)
+
+
+_STATEMENTS = _Statements(
+    staging=sql.SQL(
+        "CREATE TEMP TABLE IF NOT EXISTS source_record_staging "
+        "(LIKE source_record INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    ).format(),
+    copy=sql.SQL("COPY source_record_staging ({}) FROM STDIN").format(
+        sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
+    ),
+)
+
+
+def upsert_records(
+    conn: psycopg.Connection[Any], records: Iterable[CanonicalRecord], *, at: datetime
+) -> UpsertResult:
+    """Write records so that a repeat changes nothing and an older version never wins.
+
+    Must run inside a transaction (the staging table empties on commit).
+    """
+    conn.execute(_STATEMENTS.staging)
+    received = 0
+    with conn.cursor().copy(_STATEMENTS.copy) as copy:
+        for record in records:
+            copy.write_row(record.row())
+            received += 1
+    if not received:
+        return UpsertResult()
+    row = conn.execute(_STATEMENTS.merge, {"at": at}).fetchone()
+    assert row is not None
+    conn.execute("TRUNCATE source_record_staging")
+    return UpsertResult(inserted=row[0], updated=row[1], received=received)

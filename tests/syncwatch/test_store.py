@@ -1,0 +1,206 @@
+"""Store writes are idempotent, monotonic, safe under concurrency and atomic with the watermark."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from syncwatch.database import Database
+from syncwatch.store.events import LogEventRow, append_events
+from syncwatch.store.records import CanonicalRecord, upsert_records
+from syncwatch.store.runs import (
+    PageWrite,
+    QuarantinedRecord,
+    Watermark,
+    commit_page,
+    finish_run,
+    get_watermark,
+    start_run,
+)
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def invoice(i: int, *, total: int = 1000, updated: datetime = T0) -> CanonicalRecord:
+    return CanonicalRecord(
+        system="stripe",
+        object_type="invoice",
+        external_id=f"in_{i:024d}",
+        payload={"id": f"in_{i:024d}", "total": total},
+        amount_minor=total,
+        currency="USD",
+        status="open",
+        created_at=T0 - timedelta(days=1),
+        updated_at=updated,
+        finalized_at=T0,
+    )
+
+
+def upsert(db: Database, records: list[CanonicalRecord]) -> tuple[int, int]:
+    with db.connection() as conn, conn.transaction():
+        result = upsert_records(conn, records, at=T0)
+    return result.inserted, result.updated
+
+
+def stored(db: Database) -> dict[str, int]:
+    with db.connection() as conn:
+        rows = conn.execute(
+            "SELECT external_id, amount_minor FROM source_record ORDER BY 1"
+        ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def test_same_page_twice_changes_nothing(db: Database) -> None:
+    page = [invoice(i) for i in range(500)]
+    assert upsert(db, page) == (500, 0)
+    assert upsert(db, page) == (0, 0)
+    assert len(stored(db)) == 500
+
+
+def test_one_changed_field_is_exactly_one_update(db: Database) -> None:
+    page = [invoice(i) for i in range(100)]
+    upsert(db, page)
+    page[42] = replace(page[42], status="paid", updated_at=T0 + timedelta(minutes=1))
+    assert upsert(db, page) == (0, 1)
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT status FROM source_record WHERE external_id = %s", (page[42].external_id,)
+        ).fetchone()
+    assert row == ("paid",)
+
+
+def test_an_older_version_never_overwrites_a_newer_one(db: Database) -> None:
+    newer = invoice(1, total=2000, updated=T0 + timedelta(hours=1))
+    upsert(db, [newer])
+    assert upsert(db, [invoice(1, total=1000, updated=T0)]) == (0, 0)
+    assert stored(db) == {newer.external_id: 2000}
+
+
+def test_a_page_repeating_a_record_keeps_the_newest(db: Database) -> None:
+    old, new = invoice(7, total=1), invoice(7, total=2, updated=T0 + timedelta(seconds=1))
+    assert upsert(db, [old, new, old]) == (1, 0)
+    assert stored(db) == {old.external_id: 2}
+
+
+def test_ids_compare_byte_wise(db: Database) -> None:
+    a = replace(invoice(1), external_id="001AAAAAAAAAAAAaaa")
+    b = replace(invoice(2), external_id="001AAAAAAAAAAAAAAA")
+    assert upsert(db, [a, b]) == (2, 0)
+    assert set(stored(db)) == {a.external_id, b.external_id}
+
+
+def test_concurrent_writers_of_overlapping_pages(db: Database) -> None:
+    first = [invoice(i, total=1000 + i) for i in range(0, 3000)]
+    second = [invoice(i, total=1000 + i) for i in range(1500, 4500)]
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def write(page: list[CanonicalRecord]) -> None:
+        try:
+            for _ in range(3):
+                barrier.wait(timeout=30)
+                upsert(db, page)
+        except BaseException as exc:  # collected and asserted on below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert failures == []
+    assert stored(db) == {f"in_{i:024d}": 1000 + i for i in range(4500)}
+
+
+def log_event(i: int, status: str = "success") -> LogEventRow:
+    raw = {"ts": f"2026-11-20T10:00:{i:02d}.000Z", "flow": "invoice_billing_to_erp", "n": i}
+    return LogEventRow(
+        ts=T0 + timedelta(seconds=i),
+        flow="invoice_billing_to_erp",
+        status=status,
+        raw=raw,
+        correlation_id=f"c-{i}",
+        source_id=f"in_{i}",
+    )
+
+
+def test_exact_log_replays_are_stored_once(db: Database) -> None:
+    events = [log_event(i) for i in range(10)]
+    with db.connection() as conn, conn.transaction():
+        assert append_events(conn, events + events[:3]) == 10
+    with db.connection() as conn, conn.transaction():
+        assert append_events(conn, events) == 0
+        assert append_events(conn, [log_event(10)]) == 1
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM sync_event").fetchone() == (11,)
+
+
+def test_page_watermark_and_run_commit_together(db: Database) -> None:
+    with db.connection() as conn:
+        run = start_run(conn, "stripe", "invoices", T0)
+        result = commit_page(
+            conn,
+            run,
+            PageWrite(
+                records=[invoice(1), invoice(2)],
+                events=[log_event(1)],
+                quarantined=[
+                    QuarantinedRecord(
+                        "stripe", "invoice", "total is not a number", '{"x":1}', "in_9"
+                    )
+                ],
+                watermark=Watermark("stripe", "invoices", {"created": 1763632800}),
+                api_calls=2,
+                retries=1,
+                rate_limited=1,
+            ),
+            at=T0,
+        )
+        assert result.upsert.inserted == 2 and result.new_events == 1 and result.quarantined == 1
+        finish_run(conn, run, "success", at=T0 + timedelta(seconds=3))
+        assert get_watermark(conn, "stripe", "invoices") == {"created": 1763632800}
+        row = conn.execute(
+            "SELECT status, pages, records, changed, api_calls, retries, rate_limited, quarantined "
+            "FROM collector_run WHERE id = %s",
+            (run,),
+        ).fetchone()
+    assert row == ("success", 1, 3, 3, 2, 1, 1, 1)
+
+
+def test_a_failing_page_leaves_the_watermark_where_it_was(db: Database) -> None:
+    with db.connection() as conn:
+        run = start_run(conn, "stripe", "invoices", T0)
+        commit_page(
+            conn,
+            run,
+            PageWrite(records=[invoice(1)], watermark=Watermark("stripe", "invoices", {"p": 1})),
+            at=T0,
+        )
+        bad = replace(invoice(2), currency="DOLLARS")
+        with pytest.raises(psycopg.errors.StringDataRightTruncation):
+            commit_page(
+                conn,
+                run,
+                PageWrite(
+                    records=[invoice(3), bad], watermark=Watermark("stripe", "invoices", {"p": 2})
+                ),
+                at=T0,
+            )
+        assert get_watermark(conn, "stripe", "invoices") == {"p": 1}
+    assert set(stored(db)) == {invoice(1).external_id}
+
+
+def test_the_same_bad_record_is_quarantined_once(db: Database) -> None:
+    bad = QuarantinedRecord(
+        "netsuite", "invoice", "foreigntotal is not a decimal", '{"id":"5"}', "5"
+    )
+    with db.connection() as conn:
+        run = start_run(conn, "netsuite", "invoices", T0)
+        for _ in range(3):
+            commit_page(conn, run, PageWrite(quarantined=[bad]), at=T0)
+        row = conn.execute("SELECT count(*), max(times_seen) FROM quarantine").fetchone()
+    assert row == (1, 3)
