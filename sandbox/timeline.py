@@ -12,8 +12,6 @@ from sandbox.profile import DelayDistribution
 _Z95 = 1.6448536269514722
 """The standard normal's 95th percentile: a log-normal's p95 is exp(mu + 1.645 sigma)."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 
 def lognormal_params(distribution: DelayDistribution) -> tuple[float, float]:
     """(mu, sigma) of the log-normal, in seconds, with the distribution's median and p95."""
@@ -35,11 +33,6 @@ def millis(instant: datetime) -> datetime:
 def after(instant: datetime, seconds: float) -> datetime:
     """``instant`` plus ``seconds``, rounded up to a whole second at least one second later."""
     return instant + timedelta(seconds=max(1, math.ceil(seconds)))
-
-
-def from_epoch(seconds: float) -> datetime:
-    """The UTC instant ``seconds`` after the Unix epoch."""
-    return _EPOCH + timedelta(seconds=seconds)
 
 
 @lru_cache(maxsize=64)
