@@ -59,6 +59,9 @@ _CURRENCY_NAMES = {
     "SGD": "Singapore Dollar",
 }
 
+# The object name each table's records are chosen under for malformation (as in the manifest).
+MALFORMED_KEYS = {CUSTOMER: "customer", TRANSACTION: "invoice"}
+
 # How a malformed record is broken: the first of these columns the query selects (plainly or
 # through TO_CHAR) gets the junk value; when it selects none of them the id is left out.
 _BREAKABLE: dict[str, tuple[tuple[str, str], ...]] = {
@@ -156,8 +159,8 @@ class ItemRenderer:
         result: list[dict[str, object]] = []
         for row in rows:
             item_out: dict[str, object] = {"links": []}
-            is_broken = table != CURRENCY and malformed(
-                self.seed, self.faults.malformed, SYSTEM, table, str(row["id"])
+            is_broken = table in MALFORMED_KEYS and malformed(
+                self.seed, self.faults.malformed, SYSTEM, MALFORMED_KEYS[table], str(row["id"])
             )
             for item in items:
                 value = row[item.column]

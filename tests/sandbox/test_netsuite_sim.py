@@ -339,3 +339,18 @@ def test_malformed_records_and_renamed_fields(make_account: Any) -> None:
     assert 0 < len(broken) < 40
     ids_only = acct.items("SELECT id, companyname FROM customer", limit=100)
     assert sum("id" not in r for r in ids_only) == len(expected)
+
+
+def test_malformed_invoices_match_the_manifest_choice(make_account: Any) -> None:
+    world = World(
+        erp_invoices=[
+            ErpInvoice(str(600 + i), f"INV-{i}", f"in_{i}", "101", 100 * i, "USD", T0)
+            for i in range(40)
+        ]
+    )
+    acct = make_account(world, TransportFaults(malformed=0.3))
+    rows = acct.items("SELECT id, foreigntotal FROM transaction", limit=100)
+    broken = {r["id"] for r in rows if r["foreigntotal"] == "not-a-number"}
+    expected = {e.id for e in world.erp_invoices if malformed(11, 0.3, "netsuite", "invoice", e.id)}
+    assert broken == expected
+    assert 0 < len(broken) < 40
