@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import random
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -112,7 +113,7 @@ def _authenticate(request: Request, api_key: str) -> None:
             "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, "
             "or we can help at https://support.stripe.com/.",
         )
-    if key != api_key:
+    if not hmac.compare_digest(key.encode(), api_key.encode()):
         raise StripeRequestError(401, f"Invalid API Key provided: {_masked(key)}")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import math
 import time
 from collections import deque
@@ -252,7 +253,7 @@ def _authenticated(request: Request, email: str, api_token: str) -> bool:
         decoded = base64.b64decode(value.strip(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         return False
-    return decoded == f"{email}/token:{api_token}"
+    return hmac.compare_digest(decoded.encode(), f"{email}/token:{api_token}".encode())
 
 
 def create_zendesk_app(

@@ -1,0 +1,140 @@
+"""The sandbox runtime: generate the world, serve the four simulated APIs, write the logs.
+
+``serve`` is what the CLI calls; ``build_apps`` wires one simulator per system to a shared
+simulated clock, and ``sandbox.runtime.run_servers`` runs them in one loop beside the log
+writer until SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from starlette.types import ASGIApp
+
+from sandbox.catalog import World
+from sandbox.clock import SimulatedClock
+from sandbox.credentials import SandboxCredentials
+from sandbox.generator import WorldSpec, generate_world
+from sandbox.logwriter import MiddlewareLogWriter
+from sandbox.runtime import run_servers
+from sandbox.simulators.netsuite import create_netsuite_app
+from sandbox.simulators.salesforce import create_salesforce_app
+from sandbox.simulators.stripe import create_stripe_app
+from sandbox.simulators.zendesk import create_zendesk_app
+
+__all__ = [
+    "SandboxEndpoints",
+    "SandboxPorts",
+    "build_apps",
+    "log_tick",
+    "run_servers",
+    "serve",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxPorts:
+    """The port each simulated API listens on (0: any free port)."""
+
+    salesforce: int = 8701
+    stripe: int = 8702
+    netsuite: int = 8703
+    zendesk: int = 8704
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxEndpoints:
+    """Where a running sandbox answers: one base URL per system, and the log directory."""
+
+    salesforce: str
+    stripe: str
+    netsuite: str
+    zendesk: str
+    log_dir: Path
+
+
+def build_apps(
+    world: World, clock: SimulatedClock, spec: WorldSpec, credentials: SandboxCredentials
+) -> dict[str, ASGIApp]:
+    """One simulator per system over ``world``, all reading the same clock."""
+    profile = spec.profile
+    return {
+        "salesforce": create_salesforce_app(
+            world, clock, spec.seed, profile.transport_for("salesforce"), credentials.salesforce
+        ),
+        "stripe": create_stripe_app(
+            world, clock, spec.seed, profile.transport_for("stripe"), credentials.stripe.api_key
+        ),
+        "netsuite": create_netsuite_app(
+            world, clock, spec.seed, profile.transport_for("netsuite"), credentials.netsuite
+        ),
+        "zendesk": create_zendesk_app(
+            world,
+            clock,
+            spec.seed,
+            profile.transport_for("zendesk"),
+            credentials.zendesk.email,
+            credentials.zendesk.api_token,
+            export_per_minute=profile.zendesk_export_per_minute,
+        ),
+    }
+
+
+def log_tick(
+    world: World, now: Callable[[], datetime], log_dir: Path, rotate_bytes: int
+) -> Callable[[], None]:
+    """A job that writes every middleware log line stamped up to the clock's now."""
+    writer = MiddlewareLogWriter(log_dir, rotate_bytes)
+
+    def tick() -> None:
+        writer.write_until(world.log_events, now())
+
+    return tick
+
+
+async def _serve_until_signalled(
+    apps: dict[str, ASGIApp],
+    ports: SandboxPorts,
+    host: str,
+    tick: Callable[[], None],
+    on_ready: Callable[[dict[str, str]], None],
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled = (signal.SIGINT, signal.SIGTERM)
+    for sig in handled:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await run_servers(apps, asdict(ports), host=host, tick=tick, on_ready=on_ready, stop=stop)
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+def serve(
+    spec: WorldSpec,
+    *,
+    log_dir: Path,
+    host: str = "127.0.0.1",
+    ports: SandboxPorts | None = None,
+    speed: float = 0.0,
+    credentials: SandboxCredentials | None = None,
+    on_ready: Callable[[SandboxEndpoints], None] | None = None,
+) -> None:
+    """Generate the world and serve it until SIGINT or SIGTERM; ``on_ready`` gets the URLs."""
+    world = generate_world(spec)
+    clock = SimulatedClock(spec.now, speed)
+    apps = build_apps(world, clock, spec, credentials or SandboxCredentials())
+    log_dir.mkdir(parents=True, exist_ok=True)
+    tick = log_tick(world, clock.now, log_dir, spec.profile.log_rotate_bytes)
+
+    def announce(urls: dict[str, str]) -> None:
+        if on_ready is not None:
+            on_ready(SandboxEndpoints(**urls, log_dir=log_dir))
+
+    asyncio.run(_serve_until_signalled(apps, ports or SandboxPorts(), host, tick, announce))
