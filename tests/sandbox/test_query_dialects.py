@@ -1,0 +1,115 @@
+"""The SOQL and SuiteQL subsets: null semantics, ordering rules, literals and refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sandbox.simulators import soql, suiteql
+
+SF = {"Thing": {"Id": "id", "Name": "string", "Score": "number", "When": "datetime"}}
+NS: dict[str, dict[str, suiteql.ColumnType]] = {
+    "thing": {"id": "number", "name": "string", "amount": "decimal", "stamp": "datetime"}
+}
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def test_soql_null_semantics_and_case_insensitive_text() -> None:
+    rows = [{"Id": "a", "Name": None}, {"Id": "b", "Name": "Acme"}]
+    q = soql.parse_soql("select id from thing where name != 'ACME'", SF)
+    assert [r["Id"] for r in rows if q.where and soql.matches(q.where, r)] == ["a"]
+    q = soql.parse_soql("SELECT Id FROM Thing WHERE Name = NULL", SF)
+    assert [r["Id"] for r in rows if q.where and soql.matches(q.where, r)] == ["a"]
+    assert q.fields == ("Id",)
+
+
+def test_soql_ordering_puts_nulls_first_ascending_and_last_descending() -> None:
+    rows = [{"Id": "a", "Score": 2}, {"Id": "b", "Score": None}, {"Id": "c", "Score": 1}]
+    up = soql.parse_soql("SELECT Id FROM Thing ORDER BY Score", SF)
+    assert [r["Id"] for r in soql.sort_rows(rows, up.order_by)] == ["b", "c", "a"]
+    down = soql.parse_soql("SELECT Id FROM Thing ORDER BY Score DESC", SF)
+    assert [r["Id"] for r in soql.sort_rows(rows, down.order_by)] == ["a", "c", "b"]
+    last = soql.parse_soql("SELECT Id FROM Thing ORDER BY Score ASC NULLS LAST", SF)
+    assert [r["Id"] for r in soql.sort_rows(rows, last.order_by)] == ["c", "a", "b"]
+
+
+def test_soql_literals() -> None:
+    q = soql.parse_soql(
+        r"SELECT Id FROM Thing WHERE (Name = 'O\'Brien' OR Score >= 1.5) AND When < "
+        "2026-11-20T10:00:00.000+02:00 LIMIT 5",
+        SF,
+    )
+    assert q.limit == 5
+    assert isinstance(q.where, soql.Junction)
+    inner, when = q.where.parts
+    assert isinstance(inner, soql.Junction)
+    assert inner.parts[0] == soql.Comparison("Name", "=", "O'Brien")
+    assert when == soql.Comparison("When", "<", datetime(2026, 11, 20, 8, 0, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("SELECT Id FROM Thing WHERE Score > NULL", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Thing LIMIT -1", "MALFORMED_QUERY"),
+        ("SELECT Id, FROM Thing", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Thing ORDER BY", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Thing WHERE When > 2026-11-20", "INVALID_FIELD"),
+        ("SELECT Id FROM Thing WHERE Score = TRUE", "INVALID_FIELD"),
+    ],
+)
+def test_soql_refusals(text: str, code: str) -> None:
+    with pytest.raises(soql.SoqlError) as err:
+        soql.parse_soql(text, SF)
+    assert err.value.error_code == code
+
+
+def test_suiteql_precedence_nulls_and_values() -> None:
+    q = suiteql.parse_suiteql(
+        "select ID, name n from THING where id = 1 or id = 2 and amount > 10.5 order by n desc",
+        NS,
+        LA,
+    )
+    assert [i.key for i in q.items] == ["id", "n"]
+    assert q.order_by == (("name", True),)
+    assert isinstance(q.where, suiteql.Junction) and q.where.op == "OR"
+    rows = [
+        {"id": 1, "name": None, "amount": Decimal("1")},
+        {"id": 2, "name": "b", "amount": Decimal("20.00")},
+        {"id": 3, "name": "c", "amount": Decimal("30")},
+    ]
+    picked = [r for r in rows if suiteql.matches(q.where, r)]
+    assert [r["id"] for r in suiteql.sort_rows(picked, q.order_by)] == [1, 2]
+    up = suiteql.sort_rows(rows, [("name", False)])
+    assert [r["id"] for r in up] == [2, 3, 1]
+
+
+def test_suiteql_to_date_reads_local_time_and_to_char_names_expressions() -> None:
+    q = suiteql.parse_suiteql(
+        "SELECT TO_CHAR(stamp, 'YYYY/MM/DD'), TO_CHAR(stamp, 'HH24:MI') FROM thing "
+        "WHERE stamp >= TO_DATE('2026-07-01 00:00:00', 'YYYY-MM-DD HH24:MI:SS')",
+        NS,
+        LA,
+    )
+    assert [(i.key, i.pattern) for i in q.items] == [("expr1", "%Y/%m/%d"), ("expr2", "%H:%M")]
+    assert isinstance(q.where, suiteql.Comparison)
+    assert q.where.value == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("SELECT id FROM thing WHERE name = 5", "Invalid comparison"),
+        ("SELECT id FROM thing WHERE stamp > 5", "Invalid comparison"),
+        ("SELECT TO_CHAR(name, 'YYYY') FROM thing", "TO_CHAR needs a date"),
+        ("SELECT id FROM thing ORDER BY nope", "Field 'nope'"),
+        ("SELECT id FROM thing FETCH FIRST 5 ROWS ONLY", "Invalid or unsupported"),
+        ("SELECT id FROM thing WHERE stamp > TO_DATE('nope', 'YYYY')", "Invalid date"),
+    ],
+)
+def test_suiteql_refusals(text: str, reason: str) -> None:
+    with pytest.raises(suiteql.SuiteQLError, match=reason):
+        suiteql.parse_suiteql(text, NS, LA)
