@@ -23,6 +23,10 @@ class PollSettings(ConfigModel):
     )
     timeout: PositiveDuration = Field(timedelta(seconds=30), description="per-request timeout")
     max_retries: int = Field(6, ge=0, le=20, description="retries of one request on 429/5xx")
+    backoff_initial: PositiveDuration = Field(
+        timedelta(milliseconds=500), description="first retry delay when no Retry-After is sent"
+    )
+    backoff_max: PositiveDuration = Field(timedelta(minutes=1), description="longest retry delay")
     request_budget: int | None = Field(
         None, ge=1, description="most API calls one poll may spend (none: unlimited)"
     )

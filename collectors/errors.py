@@ -1,0 +1,65 @@
+"""The collectors' three kinds of failure.
+
+- ``FatalSourceError``: bad credentials, a 4xx the API will repeat, a configuration problem.
+  The stream stops and the source is marked unhealthy with the error's one-line reason.
+- ``RetriableError``: 429, 5xx, a timeout or a dropped connection. Only the shared HTTP client
+  retries, with backoff that honours ``Retry-After``; when retries run out the request becomes
+  a ``SourceUnreachableError`` (fatal).
+- ``RecordError``: one record cannot be read. It is quarantined with the reason and the run
+  goes on.
+"""
+
+from __future__ import annotations
+
+from syncwatch.errors import SyncwatchError
+
+
+class CollectorError(SyncwatchError):
+    """Base of every collector failure."""
+
+
+class FatalSourceError(CollectorError):
+    """The stream cannot go on; the source is unhealthy until a later run succeeds."""
+
+
+class AuthenticationError(FatalSourceError):
+    """The source refused our credentials."""
+
+
+class SourceUnreachableError(FatalSourceError):
+    """Retries ran out: the API is down, overloaded or unreachable."""
+
+
+class DailyLimitError(FatalSourceError):
+    """The source's rolling request allocation is spent; polling waits until it rolls."""
+
+
+class BudgetExhaustedError(CollectorError):
+    """This poll spent its configured request budget; the next poll resumes where it stopped."""
+
+
+class LoopDetectedError(FatalSourceError):
+    """The API handed back a page token it had already given: paging would never end."""
+
+
+class RetriableError(CollectorError):
+    """A transient failure worth retrying (after ``retry_after`` seconds when the API says)."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, rate_limited: bool = False
+    ):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.rate_limited = rate_limited
+
+
+class TokenExpiredError(CollectorError):
+    """The access token was refused; the client refreshes it once and retries."""
+
+
+class RecordError(CollectorError):
+    """One record is unreadable; ``missing_field`` names a field absent from it (schema drift)."""
+
+    def __init__(self, message: str, *, missing_field: str | None = None):
+        super().__init__(message)
+        self.missing_field = missing_field

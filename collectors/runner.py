@@ -1,0 +1,190 @@
+"""Runs a source's streams: pages committed with their watermark, failures sorted into health."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import psycopg
+
+from collectors import telemetry
+from collectors.base import Page, Stream
+from collectors.errors import BudgetExhaustedError, FatalSourceError
+from collectors.health import record_health
+from collectors.http import RequestStats, SourceClient
+from syncwatch.clock import Clock
+from syncwatch.database import Database
+from syncwatch.errors import DatabaseUnavailableError
+from syncwatch.store.runs import (
+    PageWrite,
+    RunStatus,
+    Watermark,
+    commit_page,
+    finish_run,
+    get_watermark,
+)
+from syncwatch.store.runs import start_run as open_run
+
+log = logging.getLogger(__name__)
+
+DRIFT_SHARE = 0.5
+"""A field missing from at least this share of a page's records is schema drift, not noise."""
+
+
+class Connector(Protocol):
+    """A configured source: its streams and the client they share."""
+
+    name: str
+    client: SourceClient | None
+
+    def streams(self) -> Sequence[Stream]:
+        """The streams to poll, in order."""
+
+    def api_usage(self) -> dict[str, Any] | None:
+        """The source's own report of API usage, if it gives one."""
+
+    def close(self) -> None:
+        """Release the connector's HTTP client."""
+
+
+@dataclass
+class StreamOutcome:
+    """How one stream's run ended."""
+
+    stream: str
+    status: RunStatus
+    records: int = 0
+    changed: int = 0
+    quarantined: int = 0
+    error: str | None = None
+
+
+@dataclass
+class SourceOutcome:
+    """How one poll of a source ended."""
+
+    source: str
+    streams: list[StreamOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        """Every stream ran and no schema drift was seen."""
+        return not self.problems
+
+    @property
+    def reason(self) -> str | None:
+        """The first problem, as one line."""
+        return self.problems[0] if self.problems else None
+
+
+PageCallback = Callable[[str, str, Page], None]
+
+
+def collect_source(
+    db: Database, connector: Connector, *, clock: Clock, on_page: PageCallback | None = None
+) -> SourceOutcome:
+    """Poll every stream of ``connector`` once and record the source's health."""
+    outcome = SourceOutcome(source=connector.name)
+    try:
+        with db.connection() as conn:
+            for stream in connector.streams():
+                result = _run_stream(conn, connector, stream, clock, on_page)
+                outcome.streams.append(result)
+                if result.status == "failed" and result.error:
+                    outcome.problems.append(result.error)
+            for drift in _drift_problems(outcome):
+                outcome.problems.append(drift)
+            record_health(
+                conn,
+                connector.name,
+                healthy=outcome.healthy,
+                reason=outcome.reason,
+                at=clock.now(),
+                api_usage=connector.api_usage(),
+            )
+    except psycopg.Error as exc:
+        raise DatabaseUnavailableError(
+            f"lost the database while collecting {connector.name}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__} "
+            "(the next run resumes from the last committed page)"
+        ) from None
+    return outcome
+
+
+_DRIFT_PREFIX = "schema drift: "
+
+
+def _drift_problems(outcome: SourceOutcome) -> list[str]:
+    return [s.error for s in outcome.streams if s.error and s.error.startswith(_DRIFT_PREFIX)]
+
+
+def _run_stream(
+    conn: psycopg.Connection[Any],
+    connector: Connector,
+    stream: Stream,
+    clock: Clock,
+    on_page: PageCallback | None,
+) -> StreamOutcome:
+    source = connector.name
+    run_id = open_run(conn, source, stream.name, clock.now())
+    result = StreamOutcome(stream=stream.name, status="success")
+    started = time.perf_counter()
+    stats = connector.client.stats if connector.client else RequestStats()
+    seen = RequestStats(stats.api_calls, stats.retries, stats.rate_limited)
+    drift: str | None = None
+    try:
+        for page in stream.pages(get_watermark(conn, source, stream.name)):
+            write = PageWrite(
+                records=page.records,
+                events=page.events,
+                quarantined=page.quarantined,
+                watermark=Watermark(source, stream.name, page.position)
+                if page.position is not None
+                else None,
+                api_calls=stats.api_calls - seen.api_calls,
+                retries=stats.retries - seen.retries,
+                rate_limited=stats.rate_limited - seen.rate_limited,
+            )
+            _observe(source, stream.name, write)
+            seen = RequestStats(stats.api_calls, stats.retries, stats.rate_limited)
+            stored = commit_page(conn, run_id, write, at=clock.now())
+            result.records += len(page.records) + len(page.events)
+            result.changed += stored.upsert.changed + stored.new_events
+            result.quarantined += len(page.quarantined)
+            drift = drift or _drift(stream, page)
+            if on_page is not None:
+                on_page(source, stream.name, page)
+    except BudgetExhaustedError as exc:
+        result.status, result.error = "partial", str(exc)
+    except FatalSourceError as exc:
+        result.status, result.error = "failed", str(exc)
+        log.warning("%s/%s failed: %s", source, stream.name, exc)
+    if drift and result.status == "success":
+        result.status, result.error = "partial", drift
+    elif drift:
+        result.error = f"{result.error}; {drift}"
+    finish_run(conn, run_id, result.status, at=clock.now(), error=result.error)
+    telemetry.RUNS.labels(source, result.status).inc()
+    telemetry.RUN_SECONDS.labels(source).observe(time.perf_counter() - started)
+    return result
+
+
+def _drift(stream: Stream, page: Page) -> str | None:
+    for name, count in page.missing_fields.items():
+        if page.size and count >= DRIFT_SHARE * page.size:
+            return (
+                f"{_DRIFT_PREFIX}field {name!r} is missing from {count} of {page.size} "
+                f"{stream.object_type} records of {stream.name}"
+            )
+    return None
+
+
+def _observe(source: str, stream: str, write: PageWrite) -> None:
+    telemetry.RECORDS.labels(source, stream).inc(len(write.records) + len(write.events))
+    telemetry.QUARANTINED.labels(source, stream).inc(len(write.quarantined))
+    telemetry.RETRIES.labels(source).inc(write.retries)
+    telemetry.RATE_LIMITED.labels(source).inc(write.rate_limited)
