@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from syncwatch import __version__, migrations
 from syncwatch.clock import Clock, parse_instant
+from syncwatch.commands import metrics, sandbox
+from syncwatch.commands.common import context_of, err, out
 from syncwatch.context import AppContext
 from syncwatch.errors import SyncwatchError
 
@@ -26,9 +27,10 @@ config_app = typer.Typer(help="Check the configuration file.", no_args_is_help=T
 db_app = typer.Typer(help="Create and upgrade the store's schema.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+app.add_typer(sandbox.app, name="sandbox")
+app.command()(metrics.compute)
+app.command()(metrics.status)
+app.command()(metrics.exceptions)
 
 
 @app.callback()
@@ -62,13 +64,6 @@ def root(
     )
     ctx.obj = context
     ctx.call_on_close(context.close)
-
-
-def context_of(ctx: typer.Context) -> AppContext:
-    """The shared context a subcommand runs with."""
-    obj = ctx.find_root().obj
-    assert isinstance(obj, AppContext)
-    return obj
 
 
 @app.command()

@@ -10,10 +10,20 @@ from pydantic import Field, field_validator, model_validator
 
 from alerts.rules import AlertSettings
 from syncwatch.config.base import ConfigModel
-from syncwatch.config.flows import FlowName, FlowOverrides, FlowSettings, merge_flows
+from syncwatch.config.flows import FlowName, FlowOverrides, FlowSettings, Owner, merge_flows
 from syncwatch.config.sources import EnvName, Source
 
 Role = Literal["executive", "finance", "revops", "integration", "admin"]
+
+DEFAULT_OWNERS: dict[str, Owner] = {
+    "unmatched_accounts": "revops",
+    "orphan_customers": "revops",
+    "duplicate_customers": "revops",
+    "stuck_amendments": "revops",
+    "posting_failures": "finance",
+    "silent_misses": "finance",
+    "amount_mismatches": "finance",
+}
 
 
 class DatabaseSettings(ConfigModel):
@@ -50,6 +60,9 @@ class Settings(ConfigModel):
     database: DatabaseSettings = DatabaseSettings()
     sources: dict[str, Source] = Field(default_factory=dict)
     flows: dict[FlowName, FlowOverrides] = Field(default_factory=dict)
+    owners: dict[str, Owner] = Field(
+        default_factory=dict, description="owning team per metric (flow metrics: the flow's)"
+    )
     alerts: AlertSettings = AlertSettings()
     slack: SlackSettings = SlackSettings()
     auth: AuthSettings = AuthSettings()
@@ -86,6 +99,10 @@ class Settings(ConfigModel):
     def zone(self) -> ZoneInfo:
         """The configured reporting time zone."""
         return ZoneInfo(self.timezone)
+
+    def metric_owners(self) -> dict[str, Owner]:
+        """Owner of each non-flow metric: the defaults with the configured overrides."""
+        return {**DEFAULT_OWNERS, **self.owners}
 
     def flow_settings(self) -> dict[FlowName, FlowSettings]:
         """Every flow with defaults and overrides applied."""

@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "kpi_report",
     "audit_log",
     "app_user",
+    "metric_evaluation",
 }
 
 
@@ -41,9 +42,10 @@ def tables(db: Database) -> set[str]:
 
 def test_up_down_up(empty_db: Database) -> None:
     before = migrations.status(empty_db)
-    assert before.current is None and before.pending == [before.head]
+    assert before.current is None and before.pending[-1] == before.head
 
-    assert migrations.upgrade(empty_db) == [before.head]
+    applied = migrations.upgrade(empty_db)
+    assert applied == before.pending and applied[-1] == before.head
     assert tables(empty_db) == EXPECTED_TABLES
     assert migrations.status(empty_db).up_to_date
 
@@ -51,7 +53,7 @@ def test_up_down_up(empty_db: Database) -> None:
     assert tables(empty_db) == set()
     assert migrations.status(empty_db).current is None
 
-    assert migrations.upgrade(empty_db) == [before.head]
+    assert migrations.upgrade(empty_db) == applied
     assert tables(empty_db) == EXPECTED_TABLES
     assert migrations.upgrade(empty_db) == []
 

@@ -1,0 +1,108 @@
+"""One compute: flows into items, items into metrics and exception items, all in SQL.
+
+Python only orchestrates: it fills the per-compute working tables from sql/flows, runs each
+query of sql/metrics and sql/exceptions into them, then records history and reconciles the
+exception items, all in one transaction with one evaluation instant.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from metrics.exception_items import reconcile
+from metrics.flows import FLOWS
+from metrics.history import record_points
+from metrics.sqlfiles import names, query, run_script, sql_text
+from syncwatch.config import Settings
+from syncwatch.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class MetricValue:
+    """One metric value with its labels."""
+
+    name: str
+    labels: dict[str, str]
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """What one compute produced."""
+
+    evaluated_at: datetime
+    metrics: list[MetricValue]
+    open_exceptions: int
+    duration_ms: int
+
+
+def compute(db: Database, settings: Settings, now: datetime) -> Evaluation:
+    """Compute every metric and exception item as of ``now`` and store them."""
+    started = time.perf_counter()
+    with db.connection() as conn, conn.transaction():
+        prepare(conn, settings, now)
+        rows = conn.execute(
+            "SELECT name, labels, value, unit FROM metric_value ORDER BY name, labels::text"
+        ).fetchall()
+        record_points(conn, now)
+        open_count = reconcile(conn, settings, now)
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        conn.execute(
+            "INSERT INTO metric_evaluation (ts, duration_ms, metrics, exceptions) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (ts) DO UPDATE SET duration_ms = "
+            "EXCLUDED.duration_ms, metrics = EXCLUDED.metrics, exceptions = EXCLUDED.exceptions",
+            (now, duration_ms, len(rows), open_count),
+        )
+    metrics = [MetricValue(n, dict(labels), float(v), u) for n, labels, v, u in rows]
+    return Evaluation(now, metrics, open_count, duration_ms)
+
+
+def prepare(conn: psycopg.Connection[Any], settings: Settings, now: datetime) -> None:
+    """Fill flow_item, metric_value and exception_row for ``now`` (inside a transaction)."""
+    flows = {n: f for n, f in settings.flow_settings().items() if f.enabled}
+    amendment = _approved_value(settings)
+    params: dict[str, Any] = {"now": now, "flows": list(flows), "approved_value": amendment}
+    run_script(conn, sql_text("flows", "prepare"), params)
+    run_script(conn, sql_text("flows", "live_account"), params)
+    run_script(conn, sql_text("flows", "customer_link"), params)
+    wrapper = sql_text("flows", "flow_item")
+    for name, flow in flows.items():
+        definition = FLOWS[name]
+        conn.execute(
+            query(wrapper).format(flow_query=query(sql_text("flows", name))),
+            {
+                **params,
+                "flow": name,
+                "source_system": definition.source_system,
+                "source_object": definition.source_object,
+                "target_system": definition.target_system,
+                "sla_seconds": flow.sla.total_seconds(),
+            },
+        )
+    conn.execute("ANALYZE flow_item")
+    run_script(conn, sql_text("flows", "invoice_posting"), params)
+    run_script(conn, sql_text("flows", "invoice_mismatch"), params)
+    for metric in names("metrics"):
+        conn.execute(
+            sql.SQL("INSERT INTO metric_value {}").format(query(sql_text("metrics", metric))),
+            params,
+        )
+    for metric in names("exceptions"):
+        conn.execute(
+            sql.SQL("INSERT INTO exception_row {}").format(query(sql_text("exceptions", metric))),
+            params,
+        )
+
+
+def _approved_value(settings: Settings) -> str:
+    for source in settings.sources.values():
+        if source.type == "salesforce":
+            return source.amendment.approved_value
+    return "Approved"

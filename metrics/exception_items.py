@@ -1,0 +1,60 @@
+"""Exception items: the records behind each count, opened, kept current, resolved and reopened."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from syncwatch.config import Settings
+
+# The age bucket moves as an item ages; it is a label of the metric, not part of the identity.
+_RECONCILE = """
+INSERT INTO exception_item AS x
+    (fingerprint, metric, labels, system, object_type, external_id, related, amount_minor,
+     currency, owner, since, first_seen, last_seen)
+SELECT md5(r.metric || (r.labels - 'age_bucket')::text || r.system || '/' || r.object_type
+           || '/' || r.external_id),
+       r.metric, r.labels, r.system, r.object_type, r.external_id, r.related, r.amount_minor,
+       r.currency,
+       COALESCE(%(flow_owners)s::jsonb ->> (r.labels ->> 'flow'),
+                %(metric_owners)s::jsonb ->> r.metric, 'integration'),
+       r.since, %(now)s, %(now)s
+FROM exception_row r
+ON CONFLICT (fingerprint) DO UPDATE SET
+    labels = EXCLUDED.labels,
+    related = EXCLUDED.related,
+    amount_minor = EXCLUDED.amount_minor,
+    currency = EXCLUDED.currency,
+    owner = EXCLUDED.owner,
+    since = EXCLUDED.since,
+    last_seen = EXCLUDED.last_seen,
+    resolved_at = NULL,
+    status = CASE WHEN x.resolved_at IS NOT NULL THEN 'open' ELSE x.status END
+"""
+
+_RESOLVE = """
+UPDATE exception_item x SET resolved_at = %(now)s, status = 'resolved'
+WHERE x.resolved_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM exception_row r
+      WHERE r.metric = x.metric AND r.system = x.system AND r.object_type = x.object_type
+        AND r.external_id = x.external_id
+        AND (r.labels - 'age_bucket') = (x.labels - 'age_bucket'))
+"""
+
+
+def reconcile(conn: psycopg.Connection[Any], settings: Settings, now: datetime) -> int:
+    """Bring exception_item in line with this compute's exception_row; return how many are open."""
+    params = {
+        "now": now,
+        "flow_owners": json.dumps({n: f.owner for n, f in settings.flow_settings().items()}),
+        "metric_owners": json.dumps(settings.metric_owners()),
+    }
+    conn.execute(_RECONCILE, params)
+    conn.execute(_RESOLVE, params)
+    row = conn.execute("SELECT count(*) FROM exception_item WHERE resolved_at IS NULL").fetchone()
+    assert row is not None
+    return int(row[0])

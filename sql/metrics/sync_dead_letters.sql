@@ -1,0 +1,7 @@
+-- Dead-lettered attempts per flow in the last 24 hours.
+SELECT 'sync_dead_letters', jsonb_build_object('flow', f.flow), count(e.id)::float8, 'count'
+FROM unnest(%(flows)s::text[]) AS f (flow)
+LEFT JOIN sync_event e
+       ON e.flow = f.flow AND e.status = 'dead_letter'
+      AND e.ts > %(now)s - interval '24 hours' AND e.ts <= %(now)s
+GROUP BY f.flow

@@ -1,0 +1,1 @@
+"""Subcommands of the ``syncwatch`` CLI, one module per area."""

@@ -1,0 +1,68 @@
+"""``syncwatch compute``, ``status`` and ``exceptions``: the machine-readable interface."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from metrics.engine import compute as compute_metrics
+from metrics.results import exceptions_document, status_document
+from syncwatch.commands.common import context_of, out
+from syncwatch.config.flows import FLOW_NAMES
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON document.")]
+
+
+def compute(ctx: typer.Context) -> None:
+    """Compute every metric and exception item once, as of --now (default: the wall clock)."""
+    context = context_of(ctx)
+    evaluation = compute_metrics(
+        context.database(), context.settings(required=False), context.clock.now()
+    )
+    out.print(
+        f"computed {len(evaluation.metrics)} metric values and "
+        f"{evaluation.open_exceptions} open exception items as of "
+        f"{evaluation.evaluated_at.isoformat()} in {evaluation.duration_ms} ms"
+    )
+
+
+def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """The latest computed metric values."""
+    context = context_of(ctx)
+    with context.database().connection() as conn:
+        document = status_document(conn, context.clock.frozen)
+    if as_json:
+        print(json.dumps(document, indent=2))
+        return
+    table = Table("metric", "labels", "value", "unit", title=f"as of {document['evaluated_at']}")
+    for m in document["metrics"]:
+        labels = ", ".join(f"{k}={v}" for k, v in m["labels"].items())
+        table.add_row(m["name"], labels, f"{m['value']:,}", m["unit"])
+    out.print(table)
+
+
+def exceptions(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    metric: Annotated[str | None, typer.Option(help="Only this metric.")] = None,
+    flow: Annotated[
+        str | None, typer.Option(help=f"Only this flow: {', '.join(FLOW_NAMES)}.")
+    ] = None,
+) -> None:
+    """The open exception items: the records behind the numbers, largest amounts first."""
+    context = context_of(ctx)
+    with context.database().connection() as conn:
+        document = exceptions_document(conn, metric=metric, flow=flow)
+    if as_json:
+        print(json.dumps(document, indent=2))
+        return
+    table = Table("metric", "labels", "record", "amount", "since", title="open exception items")
+    for e in document["exceptions"]:
+        labels = ", ".join(f"{k}={v}" for k, v in e["labels"].items())
+        amount = f"{e['amount_minor']:,} {e['currency']} (minor)" if e["currency"] else ""
+        record = f"{e['system']} {e['object_type']} {e['external_id']}"
+        table.add_row(e["metric"], labels, record, amount, e["since"] or "")
+    out.print(table)
