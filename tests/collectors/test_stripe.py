@@ -1,0 +1,320 @@
+"""The Stripe connector over real HTTP against the Stripe simulator, into a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from collectors.runner import SourceOutcome, collect_source
+from collectors.stripe.connector import build_connector
+from sandbox.clock import SimulatedClock
+from sandbox.manifest import build_manifest
+from sandbox.simulators.wire import unix
+from syncwatch.clock import Clock
+from syncwatch.config.sources import StripeSource
+from syncwatch.database import Database
+from tests.collectors.conformance import ConformanceCase, check_conformance, positions, stored_ids
+from tests.collectors.sandbox_fixture import RunningSandbox, profile_with, running_sandbox
+
+KEY_ENV = "SYNCWATCH_TEST_STRIPE_KEY"
+OBJECTS = ("customer", "subscription", "invoice")
+
+
+class SandboxClock(Clock):
+    """The collector's now follows the simulator's, so both agree on event retention."""
+
+    def __init__(self, simulated: SimulatedClock) -> None:
+        super().__init__()
+        self.simulated = simulated
+
+    def now(self) -> datetime:
+        return self.simulated.now()
+
+
+def advance(sandbox: RunningSandbox, delta: timedelta) -> None:
+    """Move simulated time forward: the simulators render the world at the later instant."""
+    sandbox.clock.start += delta
+
+
+def settings(sandbox: RunningSandbox, **changes: Any) -> StripeSource:
+    data: dict[str, Any] = {
+        "type": "stripe",
+        "base_url": sandbox.urls["stripe"],
+        "api_key_env": KEY_ENV,
+        "backoff_initial": "10ms",
+        "backoff_max": "50ms",
+        "max_retries": 10,
+    }
+    data.update(changes)
+    return StripeSource.model_validate(data)
+
+
+def collect(db: Database, sandbox: RunningSandbox, **changes: Any) -> SourceOutcome:
+    clock = SandboxClock(sandbox.clock)
+    connector = build_connector("stripe", settings(sandbox, **changes), clock=clock)
+    try:
+        return collect_source(db, connector, clock=clock)
+    finally:
+        connector.close()
+
+
+def expected_ids(sandbox: RunningSandbox) -> dict[str, set[str]]:
+    world, now = sandbox.world, sandbox.clock.now()
+    oldest_event = unix(now - timedelta(days=30))
+    return {
+        "customer": {c.id for c in world.billing_customers if c.created <= now},
+        "subscription": {s.id for s in world.subscriptions if s.created <= now},
+        "invoice": {i.id for i in world.invoices if i.created <= now},
+        "subscription_change": {
+            e.id
+            for e in world.stripe_events
+            if e.type == "customer.subscription.updated"
+            and oldest_event <= unix(e.created) <= unix(now)
+        },
+    }
+
+
+def stored_invoices(db: Database) -> dict[str, tuple[Any, ...]]:
+    with db.connection() as conn:
+        rows = conn.execute(
+            "SELECT external_id, status, amount_minor, currency, parent_ref, link_ref, name, "
+            "created_at, finalized_at, paid_at, voided_at FROM source_record "
+            "WHERE system = 'stripe' AND object_type = 'invoice'"
+        ).fetchall()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def world_invoices(sandbox: RunningSandbox) -> dict[str, tuple[Any, ...]]:
+    now = sandbox.clock.now()
+
+    def seen(instant: datetime | None) -> datetime | None:
+        return instant.replace(microsecond=0) if instant is not None and instant <= now else None
+
+    return {
+        i.id: (
+            i.status(now),
+            i.total_minor,
+            i.currency.upper(),
+            i.customer_id,
+            i.subscription_id,
+            None if i.status(now) == "draft" else i.number,
+            i.created.replace(microsecond=0),
+            seen(i.finalized_at),
+            seen(i.paid_at),
+            seen(i.voided_at),
+        )
+        for i in sandbox.world.invoices
+        if i.created <= now
+    }
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    with running_sandbox(tmp_path, profile=profile_with(accounts=60)) as running:
+        monkeypatch.setenv(KEY_ENV, running.credentials.stripe.api_key)
+        yield running
+
+
+def test_conformance(db: Database, sandbox: RunningSandbox) -> None:
+    clock = SandboxClock(sandbox.clock)
+    case = ConformanceCase(
+        system="stripe",
+        build=lambda: build_connector("stripe", settings(sandbox), clock=clock),
+        expected=expected_ids(sandbox),
+        required={
+            "customer": ("created_at", "updated_at"),
+            "subscription": ("parent_ref", "status", "amount_minor", "currency", "created_at"),
+            "invoice": ("parent_ref", "status", "amount_minor", "currency", "created_at"),
+            "subscription_change": ("link_ref", "parent_ref", "amount_minor", "created_at"),
+        },
+    )
+    check_conformance(db, case, clock)
+    assert stored_invoices(db) == world_invoices(sandbox)
+
+
+def test_canonical_mapping_of_customers_and_changes(db: Database, sandbox: RunningSandbox) -> None:
+    assert collect(db, sandbox).healthy
+    with db.connection() as conn:
+        customers = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                "SELECT external_id, account_ref, name, domain, created_at, updated_at "
+                "FROM source_record WHERE system = 'stripe' AND object_type = 'customer'"
+            )
+        }
+        changes = conn.execute(
+            "SELECT external_id, link_ref, parent_ref, created_at, updated_at, payload->>'type' "
+            "FROM source_record WHERE object_type = 'subscription_change'"
+        ).fetchall()
+    now = sandbox.clock.now()
+    for c in sandbox.world.billing_customers:
+        assert customers[c.id] == (
+            c.crm_account_id or None,
+            c.name,
+            c.email.rsplit("@", 1)[1].lower() if c.email else None,
+            c.created.replace(microsecond=0),
+            now,
+        )
+    amendments = {
+        a.event_id: (a.amendment_id, s.id, a.applied_at)
+        for s in sandbox.world.subscriptions
+        for a in s.amendments
+    }
+    assert changes
+    for event_id, link, parent, created, updated, kind in changes:
+        assert (link, parent, created) == amendments[event_id]
+        assert (updated, kind) == (created, "customer.subscription.updated")
+
+
+def test_backfill_resumes_after_an_interrupted_run(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_sandbox(tmp_path, profile=profile_with(accounts=150)) as sandbox:
+        monkeypatch.setenv(KEY_ENV, sandbox.credentials.stripe.api_key)
+        stats = sandbox.apps["stripe"].state.stats
+        expected = expected_ids(sandbox)
+        customer_calls = len(expected["customer"]) // 100 + 2  # list pages and one sweep
+        subscription_calls = len(expected["subscription"]) // 100 + 2
+        assert len(expected["invoice"]) > 200
+        budget = customer_calls + subscription_calls + 1  # one invoice page, then it stops
+
+        first = collect(db, sandbox, request_budget=budget)
+        assert first.healthy, first.problems
+        assert [s.status for s in first.streams] == ["success", "success", "partial", "partial"]
+        midway = positions(db, "stripe")["invoices"]
+        assert midway["phase"] == "backfill" and midway["starting_after"].startswith("in_")
+        assert len(stored_ids(db, "stripe")["invoice"]) == 100
+
+        second = collect(db, sandbox)
+        assert all(s.status == "success" for s in second.streams), second.streams
+        expected = expected_ids(sandbox)
+        found = stored_ids(db, "stripe")
+        for object_type in OBJECTS:
+            assert found[object_type] == expected[object_type]
+        # Each list page was fetched once: resuming never restarted the backfill.
+        pages = -(-len(expected["invoice"]) // 100)
+        assert stats.requests["/v1/invoices"] == pages
+        assert stored_invoices(db) == world_invoices(sandbox)
+
+
+def test_events_pick_up_changes_after_the_backfill(db: Database, sandbox: RunningSandbox) -> None:
+    assert collect(db, sandbox).healthy
+    before = stored_invoices(db)
+    advance(sandbox, timedelta(days=10))
+    later = world_invoices(sandbox)
+    assert any(later[i][0] != before[i][0] for i in before), "the world should have moved on"
+    listed = sandbox.apps["stripe"].state.stats.requests["/v1/invoices"]
+
+    outcome = collect(db, sandbox)
+    assert outcome.healthy, outcome.problems
+    assert sandbox.apps["stripe"].state.stats.requests["/v1/invoices"] == listed
+    assert stored_invoices(db) == later
+    assert (
+        stored_ids(db, "stripe")["subscription_change"]
+        >= expected_ids(sandbox)["subscription_change"]
+    )
+    cursor = datetime.fromisoformat(positions(db, "stripe")["invoices"]["cursor"])
+    assert cursor > sandbox.clock.now() - timedelta(days=10)
+
+
+def test_a_cursor_older_than_event_retention_backfills_again(
+    db: Database, sandbox: RunningSandbox
+) -> None:
+    assert collect(db, sandbox).healthy
+    stats = sandbox.apps["stripe"].state.stats
+    listed = stats.requests["/v1/invoices"]
+    advance(sandbox, timedelta(days=31))
+
+    outcome = collect(db, sandbox)
+    assert outcome.healthy, outcome.problems
+    assert stats.requests["/v1/invoices"] > listed
+    assert stored_invoices(db) == world_invoices(sandbox)
+    position = positions(db, "stripe")["invoices"]
+    assert position["phase"] == "events"
+    assert datetime.fromisoformat(position["cursor"]) >= sandbox.clock.now() - timedelta(days=1)
+
+
+def test_transport_faults_store_every_valid_record_once_and_quarantine_the_rest(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    faults = {"rate_limited": 0.2, "server_errors": 0.05, "malformed": 0.01}
+    profile = profile_with(accounts=120, transport={"stripe": faults})
+    with running_sandbox(tmp_path, profile=profile) as sandbox:
+        monkeypatch.setenv(KEY_ENV, sandbox.credentials.stripe.api_key)
+        outcome = collect(db, sandbox)
+        injected = sandbox.apps["stripe"].state.stats.faults
+        malformed = {
+            (m["object_type"], m["external_id"])
+            for m in build_manifest(sandbox.spec)["malformed"]
+            if m["system"] == "stripe"
+        }
+        expected = expected_ids(sandbox)
+    assert outcome.healthy, outcome.problems
+    assert injected.rate_limited and injected.server_errors and malformed
+    found = stored_ids(db, "stripe")
+    for object_type in OBJECTS:
+        bad = {i for t, i in malformed if t == object_type}
+        assert found[object_type] == expected[object_type] - bad
+    with db.connection() as conn:
+        quarantined = set(
+            conn.execute(
+                "SELECT object_type, external_id FROM quarantine WHERE source = 'stripe'"
+            ).fetchall()
+        )
+        calls = conn.execute(
+            "SELECT sum(rate_limited), sum(retries) FROM collector_run WHERE source = 'stripe'"
+        ).fetchone()
+    assert quarantined == malformed
+    assert calls is not None and calls[0] > 0 and calls[1] >= calls[0]
+
+
+def test_wrong_key_is_unhealthy_without_leaking_a_secret(
+    db: Database,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    wrong = "sk_test_wrong_key_that_must_stay_secret_42"
+    monkeypatch.setenv(KEY_ENV, wrong)
+    with caplog.at_level(logging.DEBUG):
+        outcome = collect(db, sandbox)
+    assert not outcome.healthy
+    assert outcome.reason is not None and "\n" not in outcome.reason
+    assert "401" in outcome.reason and "key" in outcome.reason.lower()
+    with db.connection() as conn:
+        stored = json.dumps(
+            conn.execute("SELECT error FROM collector_run").fetchall()
+            + conn.execute("SELECT reason FROM source_health").fetchall()
+        )
+    for secret in (wrong, sandbox.credentials.stripe.api_key):
+        assert secret not in caplog.text
+        assert secret not in stored
+        assert secret not in outcome.reason
+
+
+def test_renamed_field_is_quarantined_and_named_in_health(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = profile_with(accounts=30, transport={"stripe": {"renamed_fields": {"email": "mail"}}})
+    with running_sandbox(tmp_path, profile=profile) as sandbox:
+        monkeypatch.setenv(KEY_ENV, sandbox.credentials.stripe.api_key)
+        outcome = collect(db, sandbox)
+        customers = expected_ids(sandbox)["customer"]
+    assert not outcome.healthy
+    assert outcome.reason is not None and "'email'" in outcome.reason
+    with db.connection() as conn:
+        quarantined = {
+            row[0]
+            for row in conn.execute(
+                "SELECT external_id FROM quarantine WHERE object_type = 'customer'"
+            )
+        }
+    assert quarantined == customers
+    assert "customer" not in stored_ids(db, "stripe")
+    assert stored_ids(db, "stripe")["invoice"]
