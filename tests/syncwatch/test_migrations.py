@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "audit_log",
     "app_user",
     "metric_evaluation",
+    "match_suggestion",
 }
 
 
