@@ -1,0 +1,1 @@
+"""Zendesk: organizations through the time-based export, tickets through the cursor export."""
