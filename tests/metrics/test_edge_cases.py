@@ -1,0 +1,147 @@
+"""Metric edge cases, each on a few hand-written records with a frozen clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from syncwatch.database import Database
+from tests.metrics.fixtures import NOW, H, Store, open_items, value
+
+INVOICE = "invoice_billing_to_erp"
+
+
+def test_lag_exactly_at_the_sla_is_attained_and_one_second_more_breaches(db: Database) -> None:
+    s = Store()
+    s.invoice("in_posted_at_sla", finalized=NOW - 3 * H)
+    s.erp_invoice("in_posted_at_sla", created=NOW - 2 * H)  # lag exactly 1 h = SLA
+    s.invoice("in_open_at_sla", finalized=NOW - H)  # open, aged exactly 1 h
+    s.invoice("in_open_past_sla", finalized=NOW - H - timedelta(seconds=1))
+    e = s.compute(db)
+    assert value(e, "sla_attainment", flow=INVOICE) == 2 / 3
+    assert value(e, "sla_breaches", flow=INVOICE) == 1
+    assert open_items(db, "sla_breaches") == {"in_open_past_sla"}
+    assert value(e, "sync_backlog", flow=INVOICE) == 2
+    assert value(e, "sync_lag_seconds", flow=INVOICE, quantile="max") == 3601
+    assert value(e, "sync_lag_seconds", flow=INVOICE, quantile="p50") == 3600
+
+
+def test_percentiles_interpolate_linearly(db: Database) -> None:
+    s = Store()
+    for i, minutes in enumerate((10, 20, 30, 40)):
+        s.invoice(f"in_{i}", finalized=NOW - 2 * H)
+        s.erp_invoice(f"in_{i}", created=NOW - 2 * H + timedelta(minutes=minutes))
+    e = s.compute(db)
+    # sorted lags 600, 1200, 1800, 2400: p50 at 1.5 -> 1500; p95 at 2.85 -> 1800 + 0.85 * 600
+    assert value(e, "sync_lag_seconds", flow=INVOICE, quantile="p50") == 1500
+    assert value(e, "sync_lag_seconds", flow=INVOICE, quantile="p95") == 1800 + 0.85 * 600
+
+
+def test_deleted_accounts_are_not_eligible_and_their_customers_are_orphans(db: Database) -> None:
+    s = Store()
+    s.account("001LIVE", created=NOW - 72 * H)
+    s.account("001GONE", created=NOW - 72 * H, deleted=True)
+    s.customer("netsuite", "10", account="001GONE", created=NOW - 70 * H)
+    s.customer("netsuite", "11", account=None, created=NOW - 70 * H)
+    e = s.compute(db)
+    assert value(e, "unmatched_accounts", system="netsuite") == 1
+    assert open_items(db, "unmatched_accounts") == {"001LIVE"}
+    assert value(e, "orphan_customers", system="netsuite") == 2
+    assert open_items(db, "orphan_customers") == {"10", "11"}
+
+
+def test_voided_invoices_are_not_expected_in_the_erp(db: Database) -> None:
+    s = Store()
+    s.invoice("in_void", finalized=NOW - 48 * H, voided=NOW - 47 * H)
+    s.invoice("in_open", finalized=NOW - 48 * H)
+    e = s.compute(db)
+    assert value(e, "sync_backlog", flow=INVOICE) == 1
+    assert open_items(db, "sync_backlog") == {"in_open"}
+    assert value(e, "silent_misses", age_bucket="1d_7d") == 1
+
+
+def test_a_retry_that_later_succeeded_is_not_a_posting_failure(db: Database) -> None:
+    s = Store()
+    s.invoice("in_recovered", finalized=NOW - 5 * H)
+    s.log("in_recovered", "failed", ts=NOW - 5 * H + timedelta(minutes=1))
+    s.log("in_recovered", "success", ts=NOW - 5 * H + timedelta(minutes=9), attempt=2)
+    s.invoice("in_failing", finalized=NOW - 5 * H)
+    s.log("in_failing", "success", ts=NOW - 5 * H + timedelta(minutes=1))
+    s.log("in_failing", "dead_letter", ts=NOW - 5 * H + timedelta(minutes=9), attempt=2)
+    e = s.compute(db)
+    assert value(e, "posting_failures", age_bucket="1h_24h") == 1
+    assert open_items(db, "posting_failures") == {"in_failing"}
+    assert value(e, "silent_misses", age_bucket="1h_24h") == 0
+    assert value(e, "sla_breaches", flow=INVOICE) == 2
+
+
+def test_duplicate_log_lines_count_once(db: Database) -> None:
+    s = Store()
+    s.invoice("in_1", finalized=NOW - 2 * H)
+    s.log("in_1", "failed", ts=NOW - 2 * H)
+    s.events.append(s.events[-1])
+    s.log("in_1", "retrying", ts=NOW - H, attempt=2)
+    e = s.compute(db)
+    assert value(e, "sync_attempts", flow=INVOICE) == 2
+    assert value(e, "sync_error_rate", flow=INVOICE) == 0.5
+    assert value(e, "sync_retry_rate", flow=INVOICE) == 0.5
+
+
+def test_money_stays_per_currency(db: Database) -> None:
+    s = Store()
+    s.invoice("in_usd", finalized=NOW - 30 * H, total=1_234_56, currency="USD")
+    s.invoice("in_jpy", finalized=NOW - 30 * H, total=98_000, currency="JPY")
+    s.invoice("in_eur", finalized=NOW - 30 * H, total=10_00, currency="EUR")
+    s.erp_invoice("in_eur", created=NOW - 29 * H, total=11_00, currency="EUR")
+    e = s.compute(db)
+    assert value(e, "silent_misses_amount", currency="USD") == 1_234_56
+    assert value(e, "silent_misses_amount", currency="JPY") == 98_000
+    assert value(e, "amount_mismatches") == 1
+    assert value(e, "amount_mismatches_amount", currency="EUR") == 10_00
+    assert value(e, "sla_breaches_amount", flow=INVOICE, currency="USD") == 1_234_56
+
+
+def test_non_utc_and_dst_timestamps_compare_as_instants(db: Database) -> None:
+    pacific = ZoneInfo("America/Los_Angeles")
+    s = Store()
+    # 2026-11-01 is the fall-back day: 01:30 PDT (first) and 01:30 PST are an hour apart.
+    finalized = NOW.replace(month=11, day=1, hour=8, minute=0)  # 01:00 PDT
+    s.invoice("in_dst", finalized=finalized)
+    erp_local = finalized.astimezone(pacific).replace(hour=1, minute=30, fold=1)  # 01:30 PST
+    s.erp_invoice("in_dst", created=erp_local)
+    e = s.compute(db, now=finalized + 3 * H)
+    assert value(e, "sync_lag_seconds", flow=INVOICE, quantile="max") == 90 * 60
+
+
+def test_a_target_before_its_source_counts_zero_and_is_flagged(db: Database) -> None:
+    s = Store()
+    s.account("001SKEW", created=NOW - 10 * H)
+    s.customer("netsuite", "20", account="001SKEW", created=NOW - 11 * H)
+    e = s.compute(db)
+    assert value(e, "clock_skew_items", flow="account_crm_to_erp") == 1
+    assert open_items(db, "clock_skew_items") == {"001SKEW"}
+    assert value(e, "sync_lag_seconds", flow="account_crm_to_erp", quantile="max") == 0
+
+
+def test_items_that_clear_are_resolved_and_recurring_ones_reopen(db: Database) -> None:
+    s = Store()
+    s.invoice("in_1", finalized=NOW - 30 * H)
+    s.erp_invoice("in_1", created=NOW + 2 * H)
+    s.compute(db)
+    assert open_items(db, "silent_misses") == {"in_1"}
+
+    s.compute(db, now=NOW + 3 * H)  # the ERP invoice now exists: the item clears
+    assert open_items(db, "silent_misses") == set()
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT id, status, resolved_at FROM exception_item WHERE metric = 'silent_misses'"
+        ).fetchone()
+    assert row is not None and row[1:] == ("resolved", NOW + 3 * H)
+
+    s.compute(db, now=NOW + H)  # evaluated before the ERP invoice again: the item recurs
+    with db.connection() as conn:
+        again = conn.execute(
+            "SELECT id, status, resolved_at, first_seen FROM exception_item "
+            "WHERE metric = 'silent_misses'"
+        ).fetchall()
+    assert again == [(row[0], "open", None, NOW)]
