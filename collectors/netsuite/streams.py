@@ -118,9 +118,13 @@ class SuiteQLStream(Stream):
         """The condition for rows after the last readable (lastmodifieddate, id) of ``items``."""
         for item in reversed(items):
             text, row_id = item.get(MODIFIED_LOCAL), item.get("id")
-            if isinstance(text, str) and isinstance(row_id, str) and row_id.isdigit():
+            if not (isinstance(text, str) and isinstance(row_id, str) and row_id.isdigit()):
+                continue
+            try:
                 x = to_date(text)
-                return f"{MODIFIED} > {x} OR ({MODIFIED} = {x} AND id > {row_id})"
+            except FatalSourceError:
+                continue  # a malformed row; an earlier one still marks the position
+            return f"{MODIFIED} > {x} OR ({MODIFIED} = {x} AND id > {row_id})"
         raise FatalSourceError(
             f"{self.name}: a whole page lacks a readable {MODIFIED}; cannot continue past it"
         )
