@@ -14,11 +14,6 @@ def unix(instant: datetime) -> int:
     return int(instant.timestamp())
 
 
-def from_unix(seconds: int) -> datetime:
-    """The aware UTC datetime of unix ``seconds``."""
-    return datetime.fromtimestamp(seconds, UTC)
-
-
 def iso_z(instant: datetime) -> str:
     """ISO 8601 in UTC with whole seconds and a ``Z`` suffix (``2024-02-03T18:09:58Z``)."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
