@@ -135,8 +135,13 @@ class StripeObjectStream(StripeStream):
     def pages(self, position: dict[str, Any] | None) -> Iterator[Page]:
         """Backfill (or resume one), then sweep the events."""
         if position is None or position.get("phase") != "events" or not self._retained(position):
-            backfill = position if position and position.get("phase") == "backfill" else None
-            position = yield from self._backfill(backfill)
+            resumable = (
+                position is not None
+                and position.get("phase") == "backfill"
+                # Resuming makes sense only while the events since its start are retained.
+                and int(position["started"]) >= self._oldest_sweepable()
+            )
+            position = yield from self._backfill(position if resumable else None)
         yield from self.sweep(position)
 
     def _backfill(self, position: dict[str, Any] | None) -> Generator[Page, None, dict[str, Any]]:

@@ -9,9 +9,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from collectors.errors import AuthenticationError, FatalSourceError, RetriableError
 from collectors.runner import SourceOutcome, collect_source
+from collectors.stripe.client import stripe_classifier
 from collectors.stripe.connector import build_connector
 from sandbox.clock import SimulatedClock
 from sandbox.manifest import build_manifest
@@ -318,3 +321,55 @@ def test_renamed_field_is_quarantined_and_named_in_health(
     assert quarantined == customers
     assert "customer" not in stored_ids(db, "stripe")
     assert stored_ids(db, "stripe")["invoice"]
+
+
+def test_an_interrupted_event_sweep_resumes_and_then_moves_the_cursor(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_sandbox(tmp_path, profile=profile_with(accounts=150)) as sandbox:
+        monkeypatch.setenv(KEY_ENV, sandbox.credentials.stripe.api_key)
+        advance(sandbox, -timedelta(days=20))
+        assert collect(db, sandbox).healthy
+        cursor = positions(db, "stripe")["invoices"]["cursor"]
+        advance(sandbox, timedelta(days=20))
+        invoice_events = [
+            e
+            for e in sandbox.world.stripe_events
+            if e.type.startswith("invoice.")
+            and sandbox.clock.now() - timedelta(days=20) < e.created <= sandbox.clock.now()
+        ]
+        assert len(invoice_events) > 100, "the sweep should need several pages"
+
+        # One events page for customers, one for subscriptions, one for invoices, then stop.
+        first = collect(db, sandbox, request_budget=3)
+        assert [s.status for s in first.streams] == ["success", "success", "partial", "partial"]
+        midway = positions(db, "stripe")["invoices"]
+        assert midway["cursor"] == cursor
+        assert midway["sweep"]["starting_after"].startswith("evt_")
+
+        assert all(s.status == "success" for s in collect(db, sandbox).streams)
+        done = positions(db, "stripe")["invoices"]
+        assert "sweep" not in done and done["cursor"] > cursor
+        assert stored_invoices(db) == world_invoices(sandbox)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error"),
+    [
+        (429, {}, RetriableError),
+        (409, {"Stripe-Should-Retry": "true"}, RetriableError),
+        (500, {"Stripe-Should-Retry": "false"}, FatalSourceError),
+        (503, {}, RetriableError),
+        (401, {}, AuthenticationError),
+        (400, {}, FatalSourceError),
+    ],
+)
+def test_classifier_follows_stripe_should_retry(
+    status: int, headers: dict[str, str], error: type[Exception]
+) -> None:
+    body = {"error": {"type": "invalid_request_error", "message": "No such invoice: 'in_1'"}}
+    response = httpx.Response(status, json=body, headers=headers)
+    with pytest.raises(error) as raised:
+        stripe_classifier(response)
+    assert type(raised.value) is error and "No such invoice" in str(raised.value)
+    stripe_classifier(httpx.Response(200, json={}))  # a usable response passes
