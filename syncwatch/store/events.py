@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 COLUMNS = (
     "ts",
@@ -49,17 +49,32 @@ class LogEventRow:
     origin: str | None = None
 
     def row(self) -> tuple[Any, ...]:
-        """The event as a COPY row in ``COLUMNS`` order."""
-        values = [getattr(self, c) for c in COLUMNS[:-1]]
-        return (*values, json.dumps(self.raw, separators=(",", ":"), default=str))
+        """The event as a binary COPY row in ``COLUMNS`` order."""
+        return (
+            self.ts,
+            self.flow,
+            self.correlation_id,
+            self.source_system,
+            self.source_id,
+            self.target_system,
+            self.target_id,
+            self.status,
+            self.attempt,
+            self.error_code,
+            self.error_message,
+            self.duration_ms,
+            self.origin,
+            Jsonb(self.raw),
+        )
 
 
+COPY_TYPES = ("timestamptz", *["text"] * 7, "int4", "text", "text", "int4", "text", "jsonb")
 _COLS = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
 _STAGING = sql.SQL(
     "CREATE TEMP TABLE IF NOT EXISTS sync_event_staging ON COMMIT DELETE ROWS "
     "AS SELECT {} FROM sync_event WITH NO DATA"
 ).format(_COLS)
-_COPY = sql.SQL("COPY sync_event_staging ({}) FROM STDIN").format(_COLS)
+_COPY = sql.SQL("COPY sync_event_staging ({}) FROM STDIN (FORMAT BINARY)").format(_COLS)
 # The key hashes the parsed line (jsonb text is normalised), so the same line read twice, or
 # written twice by the middleware, is one event; where it was read from does not matter.
 _APPEND = sql.SQL(
@@ -81,6 +96,7 @@ def append_events(conn: psycopg.Connection[Any], events: Iterable[LogEventRow]) 
     conn.execute(_STAGING)
     received = 0
     with conn.cursor().copy(_COPY) as copy:
+        copy.set_types(COPY_TYPES)
         for event in events:
             copy.write_row(event.row())
             received += 1

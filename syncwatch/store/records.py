@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +9,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 COLUMNS = (
     "system",
@@ -32,6 +32,8 @@ COLUMNS = (
     "is_deleted",
     "payload",
 )
+# Binary COPY types in COLUMNS order (char(3) receives text bytes).
+COPY_TYPES = (*["text"] * 9, "int8", "text", *["timestamptz"] * 6, "bool", "jsonb")
 _KEY = ("system", "object_type", "external_id")
 _VALUES = tuple(c for c in COLUMNS if c not in _KEY)
 
@@ -61,9 +63,28 @@ class CanonicalRecord:
     is_deleted: bool = False
 
     def row(self) -> tuple[Any, ...]:
-        """The record as a COPY row in ``COLUMNS`` order."""
-        values = [getattr(self, c) for c in COLUMNS[:-1]]
-        return (*values, json.dumps(self.payload, separators=(",", ":"), default=str))
+        """The record as a binary COPY row in ``COLUMNS`` order."""
+        return (
+            self.system,
+            self.object_type,
+            self.external_id,
+            self.account_ref,
+            self.link_ref,
+            self.parent_ref,
+            self.name,
+            self.domain,
+            self.status,
+            self.amount_minor,
+            self.currency,
+            self.created_at,
+            self.updated_at,
+            self.approved_at,
+            self.finalized_at,
+            self.paid_at,
+            self.voided_at,
+            self.is_deleted,
+            Jsonb(self.payload),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +151,7 @@ _STATEMENTS = _Statements(
         "CREATE TEMP TABLE IF NOT EXISTS source_record_staging "
         "(LIKE source_record INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     ).format(),
-    copy=sql.SQL("COPY source_record_staging ({}) FROM STDIN").format(
+    copy=sql.SQL("COPY source_record_staging ({}) FROM STDIN (FORMAT BINARY)").format(
         sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
     ),
 )
@@ -146,6 +167,7 @@ def upsert_records(
     conn.execute(_STATEMENTS.staging)
     received = 0
     with conn.cursor().copy(_STATEMENTS.copy) as copy:
+        copy.set_types(COPY_TYPES)
         for record in records:
             copy.write_row(record.row())
             received += 1
