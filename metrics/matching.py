@@ -1,0 +1,313 @@
+"""Account match suggestions and the RevOps decisions on them (the identity map).
+
+Every live CRM account with no effective link in a system (the link rule, overridden by the
+latest confirmed identity-map entry: the same ``customer_link`` every metric reads) gets its
+best candidate customers in that system, from the customers not themselves linked to a live
+account: same domain (1.0), same normalised name (0.95), then fuzzy name (ratio × 0.9). The
+exact matches are SQL joins; the fuzzy one runs in rapidfuzz on blocks of names (metrics.names).
+A confirmed pair is an ``account_link`` row, which every metric honours from the next compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import psycopg
+
+from metrics.names import fuzzy_matches
+from metrics.sqlfiles import run_script, sql_text
+from syncwatch.audit import record_action
+from syncwatch.errors import SyncwatchError
+
+SYSTEMS = ("netsuite", "stripe")
+"""Systems whose customers link to CRM accounts."""
+FUZZY_WEIGHT = 0.9
+"""A fuzzy match's score is its ratio scaled below every exact match."""
+# Mailbox providers shared by unrelated customers: an address there names no company.
+SHARED_DOMAINS = (
+    "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com",
+    "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net",
+    "web.de", "mail.com", "yandex.ru", "qq.com", "163.com",
+)  # fmt: skip
+
+Decision = Literal["confirmed", "rejected"]
+
+
+class MatchError(SyncwatchError):
+    """A match decision naming an unknown system, account or customer."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One suggested customer for an unlinked account, as the dashboard shows it."""
+
+    system: str
+    crm_account_id: str
+    account_name: str | None
+    arr_minor: int | None
+    currency: str | None
+    customer_id: str
+    customer_name: str | None
+    score: float
+    method: str
+    reason: str
+    computed_at: datetime
+
+
+def _check_systems(systems: Sequence[str]) -> None:
+    unknown = sorted(set(systems) - set(SYSTEMS))
+    if unknown:
+        raise MatchError(f"unknown system {unknown[0]!r}: expected one of {', '.join(SYSTEMS)}")
+
+
+def refresh_suggestions(
+    conn: psycopg.Connection[Any],
+    now: datetime,
+    *,
+    systems: Sequence[str] = SYSTEMS,
+    limit_per_account: int = 3,
+) -> int:
+    """Recompute every unlinked account's best candidates and replace the stored ones.
+
+    Runs in one transaction (a savepoint inside the caller's); returns the suggestions stored.
+    """
+    _check_systems(systems)
+    if limit_per_account < 1:
+        raise ValueError("limit_per_account must be at least 1")
+    params: dict[str, Any] = {
+        "now": now,
+        "systems": list(systems),
+        "shared_domains": list(SHARED_DOMAINS),
+        "limit": limit_per_account,
+    }
+    with conn.transaction():
+        # Two refreshes at once would each delete and re-insert the same keys; readers go on.
+        conn.execute("LOCK TABLE match_suggestion IN EXCLUSIVE MODE")
+        run_script(conn, sql_text("flows", "live_account"), params)
+        run_script(conn, sql_text("flows", "customer_link"), params)
+        run_script(conn, sql_text("matching", "candidates"), params)
+        run_script(conn, sql_text("matching", "exact"), params)
+        for system in systems:
+            _add_fuzzy(conn, system, limit_per_account)
+        run_script(conn, sql_text("matching", "store"), params)
+        row = conn.execute(
+            "SELECT count(*) FROM match_suggestion WHERE system = ANY (%s::text[])",
+            (list(systems),),
+        ).fetchone()
+        # Dropped now rather than at commit, so a caller's transaction can refresh again.
+        conn.execute(
+            "DROP TABLE live_account, customer_link, match_account, match_customer, match_pair, "
+            "match_fuzzy"
+        )
+    assert row is not None
+    return int(row[0])
+
+
+def _add_fuzzy(conn: psycopg.Connection[Any], system: str, per_account: int) -> None:
+    accounts = conn.execute(
+        "SELECT account_id, norm FROM match_account WHERE system = %s AND norm <> '' "
+        "ORDER BY account_id",
+        (system,),
+    ).fetchall()
+    if not accounts:
+        return
+    customers = conn.execute(
+        "SELECT customer_id, norm FROM match_customer WHERE system = %s AND norm <> '' "
+        "ORDER BY customer_id",
+        (system,),
+    ).fetchall()
+    rejected = conn.execute(
+        "SELECT crm_account_id, customer_id FROM account_link "
+        "WHERE system = %s AND decision = 'rejected'",
+        (system,),
+    ).fetchall()
+    excluded: list[tuple[int, int]] = []
+    if rejected:
+        account_index = {a: i for i, (a, _) in enumerate(accounts)}
+        customer_index = {c: j for j, (c, _) in enumerate(customers)}
+        excluded = [
+            (account_index[a], customer_index[c])
+            for a, c in rejected
+            if a in account_index and c in customer_index
+        ]
+    found = fuzzy_matches(
+        [n for _, n in accounts],
+        [n for _, n in customers],
+        per_account=per_account,
+        excluded=excluded,
+    )
+    with conn.cursor().copy(
+        "COPY match_fuzzy (system, crm_account_id, customer_id, score, percent) FROM STDIN"
+    ) as copy:
+        for i, j, ratio in zip(
+            found.account.tolist(), found.customer.tolist(), found.ratio.tolist(), strict=True
+        ):
+            copy.write_row(
+                (system, accounts[i][0], customers[j][0], round(ratio / 100 * FUZZY_WEIGHT, 4),
+                 round(ratio))
+            )  # fmt: skip
+
+
+def confirm_match(
+    conn: psycopg.Connection[Any],
+    *,
+    system: str,
+    crm_account_id: str,
+    customer_id: str,
+    actor: str,
+    at: datetime,
+    score: float | None = None,
+    method: str | None = None,
+    reason: str | None = None,
+) -> int:
+    """Link the customer to the account in the identity map (audited); returns the link id.
+
+    Every metric uses the link from the next compute. The account's and the customer's other
+    suggestions in that system go too: both are linked now, so none of them still applies.
+    """
+    return _decide(
+        conn, "confirmed", system, crm_account_id, customer_id, actor, at, score, method, reason
+    )
+
+
+def reject_match(
+    conn: psycopg.Connection[Any],
+    *,
+    system: str,
+    crm_account_id: str,
+    customer_id: str,
+    actor: str,
+    at: datetime,
+    score: float | None = None,
+    method: str | None = None,
+    reason: str | None = None,
+) -> int:
+    """Record that the pair is not a match (audited), so it is never suggested again."""
+    return _decide(
+        conn, "rejected", system, crm_account_id, customer_id, actor, at, score, method, reason
+    )
+
+
+def _decide(
+    conn: psycopg.Connection[Any],
+    decision: Decision,
+    system: str,
+    crm_account_id: str,
+    customer_id: str,
+    actor: str,
+    at: datetime,
+    score: float | None,
+    method: str | None,
+    reason: str | None,
+) -> int:
+    _check_systems([system])
+    if not actor.strip():
+        raise MatchError("a match decision needs the name of who made it")
+    pair = {"system": system, "account": crm_account_id, "customer": customer_id}
+    with conn.transaction():
+        _require_record(conn, "salesforce", "account", crm_account_id)
+        _require_record(conn, system, "customer", customer_id)
+        evidence = conn.execute(
+            "SELECT score, method, reason FROM match_suggestion "
+            "WHERE system = %(system)s AND crm_account_id = %(account)s "
+            "AND customer_id = %(customer)s",
+            pair,
+        ).fetchone()
+        # Deciding on a suggestion records its evidence unless the caller states its own.
+        if evidence is not None:
+            score = evidence[0] if score is None else score
+            method = evidence[1] if method is None else method
+            reason = evidence[2] if reason is None else reason
+        previous = conn.execute(
+            "SELECT decision, decided_by, decided_at FROM account_link "
+            "WHERE system = %(system)s AND crm_account_id = %(account)s "
+            "AND customer_id = %(customer)s",
+            pair,
+        ).fetchone()
+        row = conn.execute(
+            "INSERT INTO account_link (crm_account_id, system, customer_id, decision, method, "
+            "score, reason, decided_by, decided_at) "
+            "VALUES (%(account)s, %(system)s, %(customer)s, %(decision)s, %(method)s, "
+            "%(score)s, %(reason)s, %(actor)s, %(at)s) "
+            "ON CONFLICT (system, customer_id, crm_account_id) DO UPDATE SET "
+            "decision = EXCLUDED.decision, method = EXCLUDED.method, score = EXCLUDED.score, "
+            "reason = EXCLUDED.reason, decided_by = EXCLUDED.decided_by, "
+            "decided_at = EXCLUDED.decided_at RETURNING id",
+            {**pair, "decision": decision, "method": method, "score": score,
+             "reason": reason, "actor": actor, "at": at},
+        ).fetchone()  # fmt: skip
+        assert row is not None
+        link_id = int(row[0])
+        record_action(
+            conn,
+            actor=actor,
+            action="match.confirm" if decision == "confirmed" else "match.reject",
+            target_type="account_link",
+            target_id=str(link_id),
+            details={
+                "system": system, "crm_account_id": crm_account_id, "customer_id": customer_id,
+                "score": score, "method": method, "reason": reason,
+                "previous": None if previous is None else
+                {"decision": previous[0], "decided_by": previous[1], "decided_at": previous[2]},
+            },
+            at=at,
+        )  # fmt: skip
+        if decision == "confirmed":
+            conn.execute(
+                "DELETE FROM match_suggestion WHERE system = %(system)s "
+                "AND (crm_account_id = %(account)s OR customer_id = %(customer)s)",
+                pair,
+            )
+        else:
+            conn.execute(
+                "DELETE FROM match_suggestion WHERE system = %(system)s "
+                "AND crm_account_id = %(account)s AND customer_id = %(customer)s",
+                pair,
+            )
+    return link_id
+
+
+def _require_record(
+    conn: psycopg.Connection[Any], system: str, object_type: str, external_id: str
+) -> None:
+    found = conn.execute(
+        "SELECT 1 FROM source_record WHERE system = %s AND object_type = %s AND external_id = %s",
+        (system, object_type, external_id),
+    ).fetchone()
+    if found is None:
+        raise MatchError(f"no {system} {object_type} {external_id!r} in the store")
+
+
+def suggestions(
+    conn: psycopg.Connection[Any],
+    *,
+    system: str | None = None,
+    crm_account_id: str | None = None,
+    limit: int = 100,
+) -> list[Suggestion]:
+    """The stored suggestions, best first (then the account's ARR, largest first)."""
+    rows = conn.execute(
+        """
+        SELECT s.system, s.crm_account_id, a.name, a.amount_minor, a.currency::text,
+               s.customer_id, c.name, s.score, s.method, s.reason, s.computed_at
+        FROM match_suggestion s
+        LEFT JOIN source_record a
+               ON a.system = 'salesforce' AND a.object_type = 'account'
+              AND a.external_id = s.crm_account_id
+        LEFT JOIN source_record c
+               ON c.system = s.system AND c.object_type = 'customer'
+              AND c.external_id = s.customer_id
+        WHERE (%(system)s::text IS NULL OR s.system = %(system)s)
+          AND (%(account)s::text IS NULL OR s.crm_account_id = %(account)s)
+        ORDER BY s.score DESC, a.amount_minor DESC NULLS LAST, s.system, s.crm_account_id,
+                 s.customer_id
+        LIMIT %(limit)s
+        """,
+        {"system": system, "account": crm_account_id, "limit": limit},
+    ).fetchall()
+    return [Suggestion(*row) for row in rows]

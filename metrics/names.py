@@ -1,0 +1,135 @@
+"""Fuzzy company-name matching at scale: blocking keys, then rapidfuzz within each block.
+
+Comparing every unlinked account with every candidate customer is quadratic (50k × 1M is 5e10
+pairs), so names are compared only within blocks: names sharing a word, a pair of adjacent
+words, or their first four letters. A key shared by more than ``MAX_BLOCK`` customers (a common
+word such as "systems") is skipped, because a name that close to that many others is better
+served by its rarer keys; a match then needs one key rarer than that, which every name with a
+typo in one word of several still has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+
+FUZZY_CUTOFF = 85.0
+"""token_sort_ratio (0-100) a pair needs to be suggested."""
+MAX_BLOCK = 5000
+"""Most customers a blocking key may name before it is too common to block on."""
+PREFIX_LETTERS = 4
+# cdist holds |accounts| × |customers| float32 scores; chunking the accounts of a block keeps that
+# below 20 MB however many accounts share a key.
+_ROW_CHUNK = 1000
+# Spreading a block over threads pays only when the block is large.
+_PARALLEL_PAIRS = 50_000
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyMatches:
+    """Scored pairs as parallel arrays of account index, customer index and ratio (0-100)."""
+
+    account: IntArray
+    customer: IntArray
+    ratio: npt.NDArray[np.float32]
+
+    def __len__(self) -> int:
+        return len(self.account)
+
+
+def block_keys(norm: str) -> set[str]:
+    """The keys a normalised name is blocked under: words, adjacent word pairs, first letters."""
+    words = norm.split()
+    keys = {w for w in words if len(w) > 1}
+    keys.update(f"{a} {b}" for a, b in pairwise(words))
+    keys.add("^" + norm.replace(" ", "")[:PREFIX_LETTERS])
+    return keys
+
+
+def _blocks(accounts: Sequence[str], customers: Sequence[str]) -> list[tuple[IntArray, IntArray]]:
+    by_key: dict[str, list[int]] = {}
+    for i, norm in enumerate(accounts):
+        for key in block_keys(norm):
+            by_key.setdefault(key, []).append(i)
+    # Only keys some account has are collected; most customers' words are nobody's concern.
+    members: dict[str, list[int]] = {}
+    for j, norm in enumerate(customers):
+        for key in block_keys(norm):
+            if key in by_key:
+                members.setdefault(key, []).append(j)
+    return [
+        (np.asarray(by_key[key], dtype=np.int64), np.asarray(found, dtype=np.int64))
+        for key, found in members.items()
+        if len(found) <= MAX_BLOCK
+    ]
+
+
+def _score(
+    blocks: list[tuple[IntArray, IntArray]], accounts: Sequence[str], customers: Sequence[str]
+) -> FuzzyMatches:
+    found_a: list[IntArray] = []
+    found_c: list[IntArray] = []
+    found_r: list[npt.NDArray[np.float32]] = []
+    for account_ids, customer_ids in blocks:
+        choices = [customers[j] for j in customer_ids]
+        for start in range(0, len(account_ids), _ROW_CHUNK):
+            rows = account_ids[start : start + _ROW_CHUNK]
+            big = len(rows) * len(choices) >= _PARALLEL_PAIRS
+            scores = process.cdist(
+                [accounts[i] for i in rows],
+                choices,
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=FUZZY_CUTOFF,
+                dtype=np.float32,
+                workers=-1 if big else 1,
+            )
+            r, c = np.nonzero(scores)
+            if len(r):
+                found_a.append(rows[r])
+                found_c.append(customer_ids[c])
+                found_r.append(scores[r, c])
+    if not found_a:
+        empty = np.empty(0, dtype=np.int64)
+        return FuzzyMatches(empty, empty, np.empty(0, dtype=np.float32))
+    return FuzzyMatches(np.concatenate(found_a), np.concatenate(found_c), np.concatenate(found_r))
+
+
+def fuzzy_matches(
+    accounts: Sequence[str],
+    customers: Sequence[str],
+    *,
+    per_account: int,
+    excluded: Collection[tuple[int, int]] = (),
+) -> FuzzyMatches:
+    """Each account's best ``per_account`` customers by token_sort_ratio ≥ ``FUZZY_CUTOFF``.
+
+    Names are already normalised. ``excluded`` (account index, customer index) pairs are
+    dropped before ranking, so a rejected pair never takes the place of another candidate.
+    Within an account, ties go to the lower customer index.
+    """
+    scored = _score(_blocks(accounts, customers), accounts, customers)
+    if not len(scored):
+        return scored
+    width = np.int64(len(customers))
+    pair = scored.account * width + scored.customer
+    # A pair found through several shared keys has the same score each time: keep one.
+    _, first = np.unique(pair, return_index=True)
+    keep = np.zeros(len(pair), dtype=bool)
+    keep[first] = True
+    if excluded:
+        banned = np.fromiter((a * int(width) + c for a, c in excluded), dtype=np.int64)
+        keep &= ~np.isin(pair, banned)
+    account, customer, ratio = scored.account[keep], scored.customer[keep], scored.ratio[keep]
+    order = np.lexsort((customer, -ratio, account))
+    account, customer, ratio = account[order], customer[order], ratio[order]
+    starts = np.flatnonzero(np.r_[True, account[1:] != account[:-1]])
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(account)]))
+    top = np.arange(len(account)) - group_start < per_account
+    return FuzzyMatches(account[top], customer[top], ratio[top])

@@ -1,0 +1,1 @@
+"""SQL that finds and ranks account match suggestions."""
