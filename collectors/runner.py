@@ -94,10 +94,8 @@ def collect_source(
             for stream in connector.streams():
                 result = _run_stream(conn, connector, stream, clock, on_page)
                 outcome.streams.append(result)
-                if result.status == "failed" and result.error:
+                if result.error and (result.status == "failed" or _DRIFT_PREFIX in result.error):
                     outcome.problems.append(result.error)
-            for drift in _drift_problems(outcome):
-                outcome.problems.append(drift)
             record_health(
                 conn,
                 connector.name,

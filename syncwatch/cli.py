@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import psycopg
 import typer
 
 from syncwatch import __version__, migrations
 from syncwatch.clock import Clock, parse_instant
-from syncwatch.commands import metrics, sandbox
+from syncwatch.commands import collect, metrics, sandbox
 from syncwatch.commands.common import context_of, err, out
 from syncwatch.context import AppContext
 from syncwatch.errors import SyncwatchError
@@ -28,6 +29,8 @@ db_app = typer.Typer(help="Create and upgrade the store's schema.", no_args_is_h
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(collect.sources_app, name="sources")
+app.command()(collect.collect)
 app.command()(metrics.compute)
 app.command()(metrics.status)
 app.command()(metrics.exceptions)
@@ -123,9 +126,20 @@ def demo(ctx: typer.Context) -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning known errors into one line and an exit code."""
+    """Entry point: run the CLI, turning errors into one line and an exit code."""
     try:
         app()
     except SyncwatchError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _fail(f"database error: {reason}", 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> None:
+    if os.environ.get("SYNCWATCH_DEBUG"):
+        raise
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    sys.exit(code)

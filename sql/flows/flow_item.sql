@@ -9,5 +9,5 @@ SELECT %(flow)s, %(source_system)s, %(source_object)s, %(target_system)s,
            WHEN f.target_time IS NULL THEN NULL
            ELSE greatest(0, extract(epoch FROM f.target_time - f.source_time))::float8
        END,
-       f.matched AND f.target_time < f.source_time
+       f.matched AND COALESCE(f.target_time < f.source_time, false)
 FROM ({flow_query}) AS f

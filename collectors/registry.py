@@ -1,0 +1,40 @@
+"""Builds each configured source's connector from its settings."""
+
+from __future__ import annotations
+
+from collectors.runner import Connector
+from syncwatch.clock import Clock
+from syncwatch.config.sources import (
+    MiddlewareLogSource,
+    NetSuiteSource,
+    SalesforceSource,
+    Source,
+    StripeSource,
+    ZendeskSource,
+)
+
+
+def build_connector(name: str, settings: Source, *, clock: Clock) -> Connector:
+    """The connector of one configured source."""
+    # Imported per type so a deployment only loads the connectors it configures.
+    if isinstance(settings, SalesforceSource):
+        from collectors.salesforce.connector import build_connector as build_salesforce
+
+        return build_salesforce(name, settings, clock=clock)
+    if isinstance(settings, StripeSource):
+        from collectors.stripe.connector import build_connector as build_stripe
+
+        return build_stripe(name, settings, clock=clock)
+    if isinstance(settings, NetSuiteSource):
+        from collectors.netsuite.connector import build_connector as build_netsuite
+
+        return build_netsuite(name, settings, clock=clock)
+    if isinstance(settings, ZendeskSource):
+        from collectors.zendesk.connector import build_connector as build_zendesk
+
+        return build_zendesk(name, settings, clock=clock)
+    if isinstance(settings, MiddlewareLogSource):
+        from collectors.logs.connector import build_connector as build_logs
+
+        return build_logs(name, settings, clock=clock)
+    raise AssertionError(f"no connector for {type(settings).__name__}")

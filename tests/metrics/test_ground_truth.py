@@ -1,0 +1,107 @@
+"""The product agrees with the sandbox's ground truth, to the record.
+
+Each world is collected through the real collectors over HTTP, computed in PostgreSQL, and
+``syncwatch status --json`` / ``exceptions --json`` are compared with ``sandbox manifest`` as
+JSON documents: every metric value, and every exception's record, labels and money.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from collectors.registry import build_connector
+from collectors.runner import collect_source
+from metrics.engine import compute
+from metrics.results import exceptions_document, status_document
+from sandbox.manifest import build_manifest
+from sandbox.profile import Profile
+from syncwatch.clock import Clock
+from syncwatch.database import Database
+from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
+from tests.collectors.sandbox_settings import sandbox_settings
+
+HEAVY_FAULTS = {
+    "never_synced_erp": 0.08,
+    "never_synced_billing": 0.06,
+    "duplicate_erp_customers": 0.05,
+    "orphan_erp_customers": 0.05,
+    "orphan_billing_customers": 0.05,
+    "deleted_accounts": 0.05,
+    "stuck_amendments": 0.3,
+    "posting_failed": 0.05,
+    "posting_dead_letter": 0.04,
+    "posting_failed_then_succeeded": 0.05,
+    "silent_misses": 0.04,
+    "amount_mismatches": 0.05,
+    "payment_not_synced": 0.05,
+    "clock_skew": 0.03,
+    "duplicate_log_lines": 0.05,
+}
+FLAKY_WIRE = {
+    system: {"rate_limited": 0.15, "server_errors": 0.05, "retry_after": "0s"}
+    for system in ("salesforce", "stripe", "netsuite", "zendesk")
+}
+
+CASES = {
+    "seed 3, default faults": (3, profile_with("default", accounts=150)),
+    "seed 42, heavy faults": (42, profile_with("default", accounts=150, faults=HEAVY_FAULTS)),
+    "seed 11, clean world": (11, profile_with("clean", accounts=100)),
+    "seed 8, default faults over a flaky wire": (
+        8,
+        profile_with("default", accounts=120, transport=FLAKY_WIRE),
+    ),
+}
+
+
+def metric_key(m: dict[str, Any]) -> tuple[str, str]:
+    return m["name"], json.dumps(m["labels"], sort_keys=True)
+
+
+def exception_key(e: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        e["metric"], json.dumps(e["labels"], sort_keys=True), e["system"], e["object_type"],
+        e["external_id"], e["amount_minor"], e["currency"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_status_and_exceptions_match_the_manifest(
+    case: str, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed, profile = CASES[case]
+    assert isinstance(profile, Profile)
+    profile = profile.model_copy(update={"zendesk_export_per_minute": 600})
+    with running_sandbox(tmp_path, seed=seed, profile=profile) as sandbox:
+        settings = sandbox_settings(sandbox, tmp_path, monkeypatch)
+        clock = Clock(NOW)
+        for name, source in settings.sources.items():
+            connector = build_connector(name, source, clock=clock)
+            try:
+                outcome = collect_source(db, connector, clock=clock)
+            finally:
+                connector.close()
+            assert outcome.healthy, outcome.problems
+        compute(db, settings, NOW)
+        manifest = build_manifest(sandbox.spec)
+
+    with db.connection() as conn:
+        status = json.loads(json.dumps(status_document(conn)))
+        exceptions = json.loads(json.dumps(exceptions_document(conn)))
+    assert status["evaluated_at"] == manifest["evaluated_at"] == "2026-11-20T12:00:00Z"
+
+    product = {
+        metric_key(m): m["value"]
+        for m in status["metrics"]
+        if not m["name"].startswith("collector_")
+    }
+    truth = {metric_key(m): m["value"] for m in manifest["metrics"]}
+    assert product == truth
+
+    assert sorted(map(exception_key, exceptions["exceptions"])) == sorted(
+        map(exception_key, manifest["exceptions"])
+    )
+    assert manifest["exceptions"], "the world should hold exceptions to compare"
