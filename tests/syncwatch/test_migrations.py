@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "app_user",
     "metric_evaluation",
     "match_suggestion",
+    "alert_incident",
 }
 
 

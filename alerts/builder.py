@@ -1,0 +1,153 @@
+"""Build the platform-neutral AlertMessage of an incident: what breached, money, top records."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import psycopg
+
+from alerts.messages import AlertLine, AlertMessage, AlertState, Money, RecordRef
+from alerts.rules import AlertRule
+from syncwatch.config import Settings
+
+TOP_RECORDS = 5
+# Metrics without exception items of their own borrow the records behind a sibling metric.
+_RECORDS_OF = {
+    "sla_attainment": "sla_breaches",
+    "sync_lag_seconds": "sla_breaches",
+    "sync_backlog_oldest_seconds": "sync_backlog",
+    "unmatched_accounts_arr": "unmatched_accounts",
+}
+# Labels that describe a series, not the records behind it.
+_SERIES_ONLY_LABELS = ("quantile", "currency")
+# Keys of exception_item.related that name the same record in another system.
+_RELATED_IDS = {
+    "netsuite_invoice": "netsuite",
+    "account_id": "salesforce",
+    "correlation_id": "middleware",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    """One line of a message: a label set and its value."""
+
+    labels: dict[str, str]
+    value: float
+    unit: str
+
+
+def humanize(delta: timedelta) -> str:
+    """A duration for people, e.g. ``2h 10m`` or ``3d 4h``."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (mins, "m")) if n]
+    # Two units are as precise as a reader of an incident needs.
+    return " ".join(parts[:2]) or "0m"
+
+
+def dashboard_link(settings: Settings, rule: AlertRule) -> str:
+    """The dashboard page of the rule's owner, filtered to the rule."""
+    return f"{settings.dashboard_url.rstrip('/')}/{rule.owner}?{urlencode({'rule': rule.name})}"
+
+
+def record_link(settings: Settings, system: str, external_id: str) -> str:
+    """The dashboard's view of one record."""
+    query = urlencode({"system": system, "id": external_id})
+    return f"{settings.dashboard_url.rstrip('/')}/record?{query}"
+
+
+def _ids(system: str, external_id: str, related: dict[str, Any]) -> dict[str, str]:
+    ids = {system: external_id}
+    for key, other in _RELATED_IDS.items():
+        value = related.get(key)
+        if isinstance(value, str) and value and other not in ids:
+            ids[other] = value
+    targets = related.get("target_ids")
+    target_system = related.get("target_system")
+    if isinstance(targets, list) and targets and isinstance(target_system, str):
+        ids.setdefault(target_system, str(targets[0]))
+    return ids
+
+
+def _line(
+    conn: psycopg.Connection[Any], settings: Settings, rule: AlertRule, view: LineView
+) -> AlertLine:
+    metric = _RECORDS_OF.get(rule.metric, rule.metric.removesuffix("_amount"))
+    labels = {k: v for k, v in view.labels.items() if k not in _SERIES_ONLY_LABELS}
+    where = "resolved_at IS NULL AND metric = %s AND labels @> %s::jsonb"
+    params = (metric, json.dumps(labels))
+    totals = conn.execute(
+        f"SELECT currency, sum(amount_minor), count(*) FROM exception_item WHERE {where} "
+        "GROUP BY currency ORDER BY currency NULLS LAST",
+        params,
+    ).fetchall()
+    top = conn.execute(
+        "SELECT system, object_type, external_id, related, amount_minor, currency, since "
+        f"FROM exception_item WHERE {where} "
+        "ORDER BY amount_minor DESC NULLS LAST, since NULLS LAST, external_id LIMIT %s",
+        (*params, TOP_RECORDS),
+    ).fetchall()
+    return AlertLine(
+        labels=view.labels,
+        value=view.value,
+        threshold=rule.threshold,
+        op=rule.op,
+        unit=view.unit,
+        money=[Money(amount_minor=int(s), currency=c.strip()) for c, s, _ in totals if c and s],
+        records_affected=sum(int(n) for _, _, n in totals),
+        top_records=[
+            RecordRef(
+                label=f"{object_type.replace('_', ' ').capitalize()} {external_id}",
+                ids=_ids(system, external_id, related),
+                amount=Money(amount_minor=amount, currency=currency.strip())
+                if amount is not None and currency
+                else None,
+                since=since,
+                url=record_link(settings, system, external_id),
+            )
+            for system, object_type, external_id, related, amount, currency, since in top
+        ],
+    )
+
+
+def build_message(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    rule: AlertRule,
+    *,
+    state: AlertState,
+    lines: list[LineView],
+    started_at: datetime,
+    resolved_at: datetime | None = None,
+    stale_reasons: list[str] | None = None,
+) -> AlertMessage:
+    """The message of one incident in ``state``, with a line per label set."""
+    condition = rule.describe()
+    if state == "resolved":
+        summary = f"Resolved: {condition} no longer holds."
+    elif state == "stale":
+        summary = "Held as stale, neither firing nor resolved: " + "; ".join(stale_reasons or [])
+    else:
+        count = f"{len(lines)} series" if len(lines) != 1 else "1 series"
+        summary = f"{condition} on {count}."
+    if rule.summary:
+        summary = f"{summary} {rule.summary}"
+    return AlertMessage(
+        state=state,
+        rule=rule.name,
+        title=rule.title or condition,
+        severity=rule.severity,
+        summary=summary,
+        lines=[_line(conn, settings, rule, v) for v in lines],
+        owner=rule.owner,
+        runbook_url=rule.runbook_url,
+        dashboard_url=dashboard_link(settings, rule),
+        started_at=started_at,
+        resolved_at=resolved_at,
+    )
