@@ -1,0 +1,337 @@
+"""The one place messages become Slack Block Kit: alerts, thread replies and the weekly report.
+
+Every payload stays inside Slack's published limits (50 blocks, 3000-character section text,
+10 fields of 2000 characters, 150-character headers, a 4000-character fallback ``text``) by
+truncating visibly ("…and 12 more flows") rather than letting Slack refuse the message.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from alerts.messages import (
+    AlertLine,
+    AlertMessage,
+    Message,
+    Money,
+    RecordRef,
+    ReportMessage,
+    ThreadReply,
+)
+from collectors.money import from_minor
+
+Block = dict[str, Any]
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER = 150
+MAX_FALLBACK = 4000
+MAX_BUTTON_TEXT = 75
+MAX_URL = 3000
+TOP_RECORDS = 5
+# Blocks after an alert's lines: the "…and N more" note, a divider, the context and the buttons.
+_ALERT_TAIL_BLOCKS = 4
+
+_SEVERITY_EMOJI = {
+    "critical": ":red_circle:",
+    "warning": ":large_orange_circle:",
+    "info": ":large_blue_circle:",
+}
+_STATE_PREFIX = {"firing": "", "updated": "", "resolved": "Resolved: ", "stale": "Stale data: "}
+_PLURALS = {"flow": "flows", "system": "systems", "currency": "currencies", "quantile": "quantiles"}
+
+
+@dataclass(frozen=True, slots=True)
+class SlackPayload:
+    """What chat.postMessage and chat.update take: the fallback text and the blocks."""
+
+    text: str
+    blocks: list[Block]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The payload as plain JSON (golden files and dry-run logs)."""
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def render(message: Message) -> SlackPayload:
+    """Render any platform-neutral message to Block Kit within Slack's limits."""
+    if isinstance(message, AlertMessage):
+        return _render_alert(message)
+    if isinstance(message, ThreadReply):
+        return _render_reply(message)
+    return _render_report(message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text helpers
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Escape the three characters mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def format_money(money: Money) -> str:
+    """``USD 1,234.50``, ``JPY 1,000,000``: minor units shown with the currency's decimals."""
+    return f"{money.currency} {from_minor(money.amount_minor, money.currency):,}"
+
+
+def format_duration(seconds: float) -> str:
+    """A compact duration: ``45s``, ``12m``, ``2h 5m``, ``3d 4h``."""
+    total = round(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes, _ = divmod(total, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+def format_value(value: float, unit: str, labels: dict[str, str] | None = None) -> str:
+    """A metric value in the words its unit calls for (durations, percentages, money, counts)."""
+    if math.isnan(value):
+        return "no data"
+    if unit == "seconds":
+        return format_duration(value)
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if unit == "minor" and labels and "currency" in labels:
+        return format_money(Money(amount_minor=int(value), currency=labels["currency"]))
+    if value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.4g}"
+
+
+def slack_date(instant: datetime) -> str:
+    """A date Slack shows in the reader's zone, with a UTC fallback for old clients."""
+    utc = instant.astimezone(UTC)
+    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{utc:%Y-%m-%d %H:%M} UTC>"
+
+
+def _mrkdwn(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": _mrkdwn(clip(text, MAX_SECTION_TEXT))}
+
+
+def _header(text: str) -> Block:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER), "emoji": True},
+    }
+
+
+def _context(*parts: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(clip(p, MAX_SECTION_TEXT)) for p in parts]}
+
+
+def _button(label: str, url: str, action_id: str) -> Block:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(label, MAX_BUTTON_TEXT)},
+        "url": url[:MAX_URL],
+        "action_id": action_id,
+    }
+
+
+def _fit_lines(items: Sequence[str], limit: int) -> tuple[list[str], int]:
+    """As many leading ``items`` as fit in ``limit`` characters joined by newlines (keeping 40
+    for a note about the rest), and how many were left out."""
+    kept: list[str] = []
+    size = 0
+    for index, item in enumerate(items):
+        if size + len(item) + 1 > limit - 40:
+            return kept, len(items) - index
+        kept.append(item)
+        size += len(item) + 1
+    return kept, 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts
+
+
+def _labels_text(labels: dict[str, str]) -> str:
+    if not labels:
+        return "all"
+    return ", ".join(f"{k}={v}" for k, v in labels.items())
+
+
+def _line_summary(line: AlertLine) -> str:
+    value = format_value(line.value, line.unit, line.labels)
+    threshold = format_value(line.threshold, line.unit, line.labels)
+    where = escape(_labels_text(line.labels))
+    return f"`{where}`: *{value}* (threshold {escape(line.op)} {threshold})"
+
+
+def _record_text(record: RecordRef) -> str:
+    name = escape(record.label)
+    title = f"<{record.url}|{name}>" if record.url else f"*{name}*"
+    parts = [title]
+    if record.amount is not None:
+        parts.append(format_money(record.amount))
+    if record.since is not None:
+        parts.append(f"since {slack_date(record.since)}")
+    ids = " · ".join(f"{escape(system)} `{escape(rid)}`" for system, rid in record.ids.items())
+    return "• " + " · ".join(parts) + (f"\n      {ids}" if ids else "")
+
+
+def _line_blocks(line: AlertLine) -> list[Block]:
+    fields: list[dict[str, str]] = []
+    if line.money:
+        amounts = "\n".join(format_money(m) for m in line.money)
+        fields.append(_mrkdwn(clip(f"*Money at risk*\n{amounts}", MAX_FIELD_TEXT)))
+    if line.records_affected:
+        fields.append(_mrkdwn(f"*Records affected*\n{line.records_affected:,}"))
+    head = _section(_line_summary(line))
+    if fields:
+        head["fields"] = fields[:MAX_FIELDS]
+    blocks = [head]
+    if line.top_records:
+        shown = line.top_records[:TOP_RECORDS]
+        hidden = max(line.records_affected, len(line.top_records)) - len(shown)
+        kept, dropped = _fit_lines([_record_text(r) for r in shown], MAX_SECTION_TEXT - 30)
+        if hidden + dropped > 0:
+            kept.append(f"…and {hidden + dropped:,} more records")
+        blocks.append(_section("*Top records*\n" + "\n".join(kept)))
+    return blocks
+
+
+def _more_noun(lines: Sequence[AlertLine]) -> str:
+    keys = {tuple(line.labels) for line in lines}
+    if len(keys) == 1:
+        only = next(iter(keys))
+        if len(only) == 1:
+            return _PLURALS.get(only[0], only[0] + "s")
+    return "label sets"
+
+
+def _state_line(message: AlertMessage) -> str:
+    since = slack_date(message.started_at)
+    if message.state == "resolved":
+        if message.resolved_at is None:
+            return f":white_check_mark: *Resolved* · was firing since {since}"
+        took = format_duration((message.resolved_at - message.started_at).total_seconds())
+        return (
+            f":white_check_mark: *Resolved* {slack_date(message.resolved_at)} "
+            f"after {took} · was firing since {since}"
+        )
+    if message.state == "stale":
+        return f"*No fresh data* since {since}: the numbers below are the last ones seen"
+    word = "Still firing" if message.state == "updated" else "Firing"
+    return f"*{word}* since {since} · severity *{message.severity}*"
+
+
+def _alert_fallback(message: AlertMessage) -> str:
+    head = f"[{message.state.upper()}] {message.title}: {message.summary}"
+    lines = [
+        f"{_labels_text(ln.labels)}: {format_value(ln.value, ln.unit, ln.labels)} "
+        f"(threshold {ln.op} {format_value(ln.threshold, ln.unit, ln.labels)})"
+        for ln in message.lines
+    ]
+    return clip(escape("\n".join([head, *lines])), MAX_FALLBACK)
+
+
+def _render_alert(message: AlertMessage) -> SlackPayload:
+    emoji = ":large_green_circle:" if message.state == "resolved" else (
+        ":grey_question:" if message.state == "stale" else _SEVERITY_EMOJI[message.severity]
+    )  # fmt: skip
+    blocks: list[Block] = [
+        _header(f"{emoji} {_STATE_PREFIX[message.state]}{message.title}"),
+        _section(f"{escape(message.summary)}\n{_state_line(message)}"),
+    ]
+    budget = MAX_BLOCKS - _ALERT_TAIL_BLOCKS
+    shown = 0
+    for line in message.lines:
+        line_blocks = _line_blocks(line)
+        if len(blocks) + len(line_blocks) > budget:
+            break
+        blocks.extend(line_blocks)
+        shown += 1
+    hidden = message.lines[shown:]
+    if hidden:
+        blocks.append(_context(f"…and {len(hidden)} more {_more_noun(message.lines)}"))
+    blocks.append({"type": "divider"})
+    context = [f"Owner: *{escape(message.owner)}*", f"Rule: `{escape(message.rule)}`"]
+    blocks.append(_context(" · ".join(context)))
+    buttons = [_button("Open dashboard", message.dashboard_url, "open_dashboard")]
+    if message.runbook_url:
+        buttons.append(_button("Runbook", message.runbook_url, "open_runbook"))
+    blocks.append({"type": "actions", "elements": buttons})
+    return SlackPayload(text=_alert_fallback(message), blocks=blocks)
+
+
+# ---------------------------------------------------------------------------------------------
+# Thread replies and reports
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def _render_reply(message: ThreadReply) -> SlackPayload:
+    pieces = _chunks(message.text, MAX_SECTION_TEXT)
+    blocks: list[Block] = [
+        {"type": "section", "text": {"type": "plain_text", "text": piece, "emoji": True}}
+        for piece in pieces[:MAX_BLOCKS]
+    ]
+    return SlackPayload(text=clip(escape(message.text), MAX_FALLBACK) or " ", blocks=blocks)
+
+
+def report_text(message: ReportMessage) -> str:
+    """The report as plain searchable text: the fallback Slack indexes and notifications show."""
+    parts = [f"{message.title} ({message.period})", message.headline]
+    for section in message.sections:
+        parts.append(f"\n{section.title}")
+        for line in section.lines:
+            change = f" ({line.change})" if line.change else ""
+            parts.append(f"- {line.label}: {line.value}{change}")
+    return "\n".join(parts)
+
+
+def _render_report(message: ReportMessage) -> SlackPayload:
+    blocks: list[Block] = [
+        _header(f":bar_chart: {message.title}"),
+        _context(f"Week {escape(message.period)}"),
+        _section(escape(message.headline)),
+    ]
+    # Keep room for the "…and N more sections" note, the divider and the dashboard button.
+    budget = MAX_BLOCKS - 3
+    for index, section in enumerate(message.sections):
+        if len(blocks) + 1 > budget:
+            blocks.append(_context(f"…and {len(message.sections) - index} more sections"))
+            break
+        rows = []
+        for line in section.lines:
+            change = f" _({escape(line.change)})_" if line.change else ""
+            rows.append(f"• {escape(line.label)}: *{escape(line.value)}*{change}")
+        kept, dropped = _fit_lines(rows, MAX_SECTION_TEXT - len(section.title) - 10)
+        if dropped:
+            kept.append(f"…and {dropped} more")
+        body = "\n".join(kept) or "_nothing to report_"
+        blocks.append(_section(f"*{escape(section.title)}*\n{body}"))
+    blocks.append({"type": "divider"})
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [_button("Open the KPI dashboard", message.dashboard_url, "open_report")],
+        }
+    )
+    return SlackPayload(text=clip(escape(report_text(message)), MAX_FALLBACK), blocks=blocks)

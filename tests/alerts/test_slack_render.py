@@ -1,0 +1,142 @@
+"""Block Kit rendering: golden JSON per message type and state, and Slack's limits."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alerts.messages import Money, ReportLine, ReportMessage, ReportSection
+from alerts.slack import (
+    MAX_FALLBACK,
+    SlackPayload,
+    format_duration,
+    format_money,
+    format_value,
+    render,
+)
+from sandbox.slack_standin import block_kit_problems
+from tests.alerts import samples
+
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
+
+
+def assert_golden(name: str, payload: SlackPayload) -> None:
+    """Compare with tests/fixtures/golden/<name>.json; UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN / f"{name}.json"
+    actual = json.dumps(payload.as_dict(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(actual, encoding="utf-8")
+    expected = path.read_text(encoding="utf-8") if path.exists() else ""
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                f"golden/{name}.json",
+                "rendered",
+            )
+        )
+        pytest.fail(f"{name} differs from its golden file (UPDATE_GOLDEN=1 to accept):\n{diff}")
+
+
+def assert_within_limits(payload: SlackPayload) -> None:
+    """What Slack would refuse: too many or too large blocks, or a missing/oversized text."""
+    assert block_kit_problems(payload.blocks) == []
+    assert 0 < len(payload.text) <= MAX_FALLBACK
+
+
+GOLDEN_CASES: dict[str, Any] = {
+    "alert_firing": samples.posting_alert("firing"),
+    "alert_updated": samples.posting_alert("updated"),
+    "alert_resolved": samples.posting_alert("resolved"),
+    "alert_stale": samples.posting_alert("stale"),
+    "alert_truncated": samples.lag_alert(flows=60, records=12),
+    "thread_reply": samples.reply(),
+    "weekly_report": samples.report(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
+def test_golden_block_kit(name: str) -> None:
+    payload = render(GOLDEN_CASES[name])
+    assert_within_limits(payload)
+    assert_golden(name, payload)
+
+
+def test_firing_alert_names_what_breached_money_and_records() -> None:
+    payload = render(samples.posting_alert())
+    blob = json.dumps(payload.blocks, ensure_ascii=False)
+    assert payload.blocks[0]["text"]["text"].startswith(":red_circle: Invoices failing")
+    assert "*42* (threshold &gt; 10)" in blob
+    assert "USD 12,345.67\\nJPY 1,000,000" in blob
+    assert "stripe `in_0001` · salesforce `001A00001`" in blob
+    assert (
+        "<http://dash.example/integration/records/stripe/invoice/in_0001|Invoice INV-0001>" in blob
+    )
+    assert "…and 39 more records" in blob
+    assert "&lt;after retries&gt;" in blob
+    assert "*81.2%* (threshold &lt; 95.0%)" in blob
+    assert payload.text.startswith("[FIRING] Invoices failing to post to NetSuite")
+
+
+def test_resolved_alert_is_clearly_marked() -> None:
+    payload = render(samples.posting_alert("resolved"))
+    assert payload.blocks[0]["text"]["text"].startswith(":large_green_circle: Resolved: ")
+    assert ":white_check_mark: *Resolved*" in payload.blocks[1]["text"]["text"]
+    assert "after 2h 5m" in payload.blocks[1]["text"]["text"]
+    assert payload.text.startswith("[RESOLVED]")
+
+
+def test_oversized_alert_is_truncated_gracefully() -> None:
+    payload = render(samples.lag_alert(flows=60, records=12))
+    assert len(payload.blocks) == 50
+    assert len(payload.blocks[0]["text"]["text"]) == 150
+    notes = [b for b in payload.blocks if b["type"] == "context"]
+    assert notes[0]["elements"][0]["text"] == "…and 38 more flows"
+    assert "…and 7 more records" in json.dumps(payload.blocks, ensure_ascii=False)
+
+
+def test_huge_texts_stay_within_limits() -> None:
+    reply = render(samples.reply("x" * 200_000))
+    assert_within_limits(reply)
+    assert len(reply.blocks) == 50
+    lines = [ReportLine(label=f"line {i} " + "y" * 80, value=str(i)) for i in range(500)]
+    report = ReportMessage(
+        title="T" * 300,
+        period="2026-W47",
+        headline="h" * 5000,
+        sections=[ReportSection(title=f"S{i}", lines=lines) for i in range(80)],
+        dashboard_url="http://dash.example",
+    )
+    rendered = render(report)
+    assert_within_limits(rendered)
+    assert "…and 36 more sections" in json.dumps(rendered.blocks, ensure_ascii=False)
+    assert len(rendered.blocks) == 50
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (123456, "USD", "USD 1,234.56"),
+        (1_000_000, "JPY", "JPY 1,000,000"),
+        (1234, "BHD", "BHD 1.234"),
+        (-50, "EUR", "EUR -0.50"),
+    ],
+)
+def test_money_uses_each_currencys_minor_unit(amount: int, currency: str, text: str) -> None:
+    assert format_money(Money(amount_minor=amount, currency=currency)) == text
+
+
+def test_values_by_unit() -> None:
+    assert format_duration(45) == "45s"
+    assert format_duration(3 * 86400 + 4 * 3600 + 5) == "3d 4h"
+    assert format_value(7260, "seconds") == "2h 1m"
+    assert format_value(0.975, "ratio") == "97.5%"
+    assert format_value(1234.0, "count") == "1,234"
+    assert format_value(150000, "minor", {"currency": "JPY"}) == "JPY 150,000"
+    assert format_value(float("nan"), "count") == "no data"
