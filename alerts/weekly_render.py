@@ -1,0 +1,188 @@
+"""The weekly KPI summary in words: the platform-neutral report message, Markdown, HTML, JSON."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING
+
+from alerts.messages import Money, ReportLine, ReportMessage, ReportSection
+from alerts.slack import format_duration, format_money
+
+if TYPE_CHECKING:
+    from alerts.weekly import FlowKpi, Level, WeeklyReport
+    from syncwatch.config import Settings
+
+NO_DATA = "no data"
+
+
+def _percent(value: float | None) -> str:
+    return NO_DATA if value is None else f"{value * 100:.1f}%"
+
+
+def _points(value: float | None, prev: float | None) -> str | None:
+    if value is None or prev is None:
+        return None
+    return f"{(value - prev) * 100:+.1f} pts vs last week"
+
+
+def _lag_change(value: float | None, prev: float | None) -> str | None:
+    if value is None or prev is None:
+        return None
+    delta = value - prev
+    sign = "+" if delta >= 0 else "-"
+    return f"{sign}{format_duration(abs(delta))} vs last week"
+
+
+def _count(value: float | None) -> str:
+    return NO_DATA if value is None else f"{int(value):,}"
+
+
+def _count_change(value: float | None, prev: float | None) -> str | None:
+    if value is None or prev is None:
+        return None
+    return f"{int(value - prev):+,} vs last week"
+
+
+def _amounts(amounts: list[Money]) -> str:
+    return ", ".join(format_money(m) for m in amounts) or "none"
+
+
+def _level_line(label: str, level: Level, money_word: str) -> ReportLine:
+    value = _count(level.count)
+    if level.count:
+        value += f" · {money_word} {_amounts(level.amounts)}"
+    return ReportLine(label=label, value=value, change=_count_change(level.count, level.count_prev))
+
+
+def _flow_lines(flows: list[FlowKpi]) -> tuple[list[ReportLine], list[ReportLine]]:
+    sla = [
+        ReportLine(
+            label=f.flow,
+            value=_percent(f.attainment),
+            change=_points(f.attainment, f.attainment_prev),
+        )
+        for f in flows
+    ]
+    lag = [
+        ReportLine(
+            label=f.flow,
+            value=NO_DATA if f.lag_p95_seconds is None else format_duration(f.lag_p95_seconds),
+            change=_lag_change(f.lag_p95_seconds, f.lag_p95_prev),
+        )
+        for f in flows
+    ]
+    return sla, lag
+
+
+def _headline(report: WeeklyReport) -> str:
+    measured = [f.attainment for f in report.flows if f.attainment is not None]
+    parts = []
+    if measured:
+        parts.append(f"SLA attainment {sum(measured) / len(measured) * 100:.1f}% across flows")
+    else:
+        parts.append("no SLA measurements this week")
+    if report.posting_failures.amounts:
+        parts.append(f"{_amounts(report.posting_failures.amounts)} in posting failures")
+    fired = report.alerts.fired
+    parts.append(f"{fired} alert{'s' if fired != 1 else ''} fired")
+    return "; ".join(parts) + "."
+
+
+def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
+    """The report as the platform-neutral message Slack, Markdown and HTML render."""
+    sla, lag = _flow_lines(report.flows)
+    risk = [
+        _level_line(f"Unmatched accounts ({system})", level, "ARR")
+        for system, level in report.unmatched_accounts.items()
+    ]
+    risk.append(_level_line("Stuck amendments", report.stuck_amendments, "value"))
+    risk.append(_level_line("Posting failures", report.posting_failures, "amount"))
+    top = [
+        ReportLine(
+            label=f"{e.system} {e.object_type} {e.external_id} ({', '.join(e.metrics)})",
+            value=format_money(e.amount),
+            change=f"since {e.since.astimezone(settings.zone):%Y-%m-%d}",
+        )
+        for e in report.top_exceptions
+    ]
+    a = report.alerts
+    severities = ", ".join(f"{n} {s}" for s, n in sorted(a.fired_by_severity.items()))
+    alerts = [
+        ReportLine(
+            label="Alerts fired",
+            value=f"{a.fired}" + (f" ({severities})" if severities else ""),
+            change=_count_change(a.fired, a.fired_prev),
+        ),
+        ReportLine(
+            label="Mean time to acknowledge",
+            value=NO_DATA if a.mtta_seconds is None else format_duration(a.mtta_seconds),
+            change=f"{a.acknowledged} acknowledged",
+        ),
+        ReportLine(
+            label="Mean time to resolve",
+            value=NO_DATA if a.mttr_seconds is None else format_duration(a.mttr_seconds),
+            change=f"{a.resolved} resolved",
+        ),
+    ]
+    return ReportMessage(
+        title="Weekly sync health",
+        period=report.week,
+        headline=_headline(report),
+        sections=[
+            ReportSection(title="SLA attainment (weekly mean)", lines=sla),
+            ReportSection(title="Sync lag p95 (weekly mean)", lines=lag),
+            ReportSection(title="At risk at the end of the week", lines=risk),
+            ReportSection(title="Top exceptions by money", lines=top),
+            ReportSection(title="Alerts", lines=alerts),
+        ],
+        dashboard_url=settings.dashboard_url,
+    )
+
+
+def to_markdown(message: ReportMessage) -> str:
+    """The report message as Markdown."""
+    out = [f"# {message.title} — {message.period}", "", message.headline]
+    for section in message.sections:
+        out += ["", f"## {section.title}", ""]
+        if not section.lines:
+            out.append("_Nothing to report._")
+            continue
+        out += ["| | value | change |", "|---|---|---|"]
+        for line in section.lines:
+            cells = [line.label, line.value, line.change or ""]
+            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    out += ["", f"[Open the dashboard]({message.dashboard_url})", ""]
+    return "\n".join(out)
+
+
+def to_html(message: ReportMessage) -> str:
+    """The report message as a standalone HTML page."""
+    e = html.escape
+    out = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(message.title)} {e(message.period)}</title></head><body>",
+        f"<h1>{e(message.title)} — {e(message.period)}</h1>",
+        f"<p>{e(message.headline)}</p>",
+    ]
+    for section in message.sections:
+        out.append(f"<h2>{e(section.title)}</h2>")
+        if not section.lines:
+            out.append("<p><em>Nothing to report.</em></p>")
+            continue
+        out.append("<table><thead><tr><th></th><th>value</th><th>change</th></tr></thead><tbody>")
+        for line in section.lines:
+            out.append(
+                f"<tr><td>{e(line.label)}</td><td>{e(line.value)}</td>"
+                f"<td>{e(line.change or '')}</td></tr>"
+            )
+        out.append("</tbody></table>")
+    out.append(f'<p><a href="{e(message.dashboard_url)}">Open the dashboard</a></p>')
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def to_json(report: WeeklyReport) -> str:
+    """Every figure of the report as indented JSON."""
+    return json.dumps(report.model_dump(mode="json"), indent=2) + "\n"

@@ -1,0 +1,308 @@
+"""The weekly KPI summary against a small, hand-computed fortnight in Europe/Berlin.
+
+W47 of 2026 runs from Monday 2026-11-16 00:00 Berlin (2026-11-15T23:00Z) to 2026-11-22T23:00Z;
+W46 is the week before. Points just either side of each boundary check the time zone.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from alerts.messages import Envelope, Money, ReportMessage
+from alerts.weekly import (
+    AlertKpi,
+    FlowKpi,
+    Level,
+    TopException,
+    WeekError,
+    build_weekly_report,
+    last_complete_week,
+    load_report,
+    parse_week,
+    send_weekly_report,
+)
+from alerts.weekly_render import report_message, to_html, to_markdown
+from syncwatch.clock import Clock
+from syncwatch.commands import report as report_cli
+from syncwatch.config import Settings
+from syncwatch.context import AppContext
+from syncwatch.database import Database
+
+SETTINGS = Settings(timezone="Europe/Berlin", dashboard_url="http://dash.example")
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin
+IB = {"flow": "invoice_billing_to_erp"}
+
+
+def at(text: str) -> datetime:
+    """A UTC instant from ``MM-DDTHH:MM``."""
+    return datetime.fromisoformat(f"2026-{text}:00+00:00")
+
+
+class History:
+    """Writes metric series, points and rollups readably."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def series(self, name: str, unit: str = "count", **labels: str) -> int:
+        row = self.conn.execute(
+            "INSERT INTO metric_series (name, labels, unit) VALUES (%s, %s, %s) RETURNING id",
+            (name, json.dumps(labels), unit),
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def points(self, series: int, *points: tuple[str, float]) -> None:
+        for ts, value in points:
+            self.conn.execute(
+                "INSERT INTO metric_point (series_id, ts, value) VALUES (%s, %s, %s)",
+                (series, at(ts), value),
+            )
+
+    def rollup(self, series: int, res: str, bucket: str, total: float, n: int, last: float) -> None:
+        self.conn.execute(
+            "INSERT INTO metric_rollup (series_id, resolution, bucket, min, max, sum, count, last)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (series, res, at(bucket), last, last, total, n, last),
+        )
+
+
+def seed_metrics(h: History) -> None:
+    sla = h.series("sla_attainment", "ratio", **IB)
+    # W47: hourly rollups (1.8/2 and 1.0/1), raw points in hours without a rollup (0.7 and
+    # 0.5, the latter Monday 00:30 Berlin), a raw point inside a rolled-up hour (ignored) and
+    # one after the week (Monday 00:30 Berlin of W48).  Mean = 4.0 / 5 = 0.8.
+    h.rollup(sla, "1h", "11-17T10:00", 1.8, 2, 0.9)
+    h.rollup(sla, "1h", "11-18T10:00", 1.0, 1, 1.0)
+    h.points(sla, ("11-22T12:00", 0.7), ("11-15T23:30", 0.5), ("11-18T10:30", 0.2))
+    h.points(sla, ("11-22T23:30", 0.0))
+    # W46: a daily rollup (2.7/3), a daily rollup shadowed by an hourly one on the same day
+    # (0.9/1 counts, 0/10 does not) and Sunday 23:30 Berlin (0.1).  Mean = 3.7 / 5 = 0.74.
+    h.rollup(sla, "1d", "11-10T00:00", 2.7, 3, 0.9)
+    h.rollup(sla, "1d", "11-12T00:00", 0.0, 10, 0.0)
+    h.rollup(sla, "1h", "11-12T05:00", 0.9, 1, 0.9)
+    h.points(sla, ("11-15T22:30", 0.1))
+    h.points(h.series("sla_attainment", "ratio", flow="account_crm_to_erp"), ("11-20T00:00", 1.0))
+    p95 = h.series("sync_lag_seconds", "seconds", quantile="p95", **IB)
+    h.points(p95, ("11-17T00:00", 600), ("11-19T00:00", 1200), ("11-12T00:00", 1800))
+    h.points(h.series("sync_lag_seconds", "seconds", quantile="p50", **IB), ("11-17T00:00", 5))
+
+    unmatched = h.series("unmatched_accounts", system="netsuite")
+    h.points(unmatched, ("11-16T12:00", 5), ("11-22T20:00", 3), ("11-14T12:00", 4))
+    usd = h.series("unmatched_accounts_arr", "minor", system="netsuite", currency="USD")
+    h.points(usd, ("11-22T20:00", 1_200_000), ("11-14T12:00", 900_000))
+    jpy = h.series("unmatched_accounts_arr", "minor", system="netsuite", currency="JPY")
+    h.points(jpy, ("11-22T20:00", 5_000_000))
+    stuck = h.series("stuck_amendments")
+    h.points(stuck, ("11-17T00:00", 4), ("11-21T00:00", 2), ("11-13T00:00", 1))
+    h.points(h.series("stuck_amendments_amount", "minor", currency="EUR"), ("11-21T00:00", 250_000))
+    h.points(
+        h.series("posting_failures", age_bucket="lt_1h"), ("11-22T06:00", 1), ("11-14T00:00", 0)
+    )
+    h.points(h.series("posting_failures", age_bucket="1d_7d"), ("11-22T06:00", 2))
+    h.points(h.series("posting_failures_amount", "minor", currency="USD"), ("11-22T06:00", 420_000))
+
+
+def seed_exceptions(conn: psycopg.Connection[Any]) -> None:
+    items = [
+        # metric, system, object, id, amount, currency, first_seen, resolved_at
+        ("posting_failures", "stripe", "invoice", "in_A", 420_000, "USD", "11-20T00:00", None),
+        ("sla_breaches", "stripe", "invoice", "in_A", 420_000, "USD", "11-20T01:00", None),
+        ("stuck_amendments", "salesforce", "amendment", "a0B", 250_000, "EUR", "11-18T00:00", None),
+        ("unmatched_accounts", "salesforce", "account", "001C", 1_000_000, "USD", "11-02T00:00",
+         "11-23T05:00"),
+        ("posting_failures", "stripe", "invoice", "in_D", 900_000, "USD", "11-19T00:00",
+         "11-20T00:00"),
+        ("posting_failures", "stripe", "invoice", "in_E", 800_000, "USD", "11-23T01:00", None),
+        ("posting_failures", "stripe", "invoice", "in_F", 300, "USD", "11-21T00:00", None),
+        ("posting_failures", "stripe", "invoice", "in_G", 200, "USD", "11-21T00:00", None),
+        ("posting_failures", "stripe", "invoice", "in_H", 150, "USD", "11-21T00:00", None),
+        ("posting_failures", "stripe", "invoice", "in_I", 120, "USD", "11-21T00:00", None),
+        ("posting_failures", "stripe", "invoice", "in_J", 5_000, "JPY", "11-21T00:00", None),
+    ]  # fmt: skip
+    for metric, system, obj, ext, amount, currency, first, resolved in items:
+        conn.execute(
+            "INSERT INTO exception_item (fingerprint, metric, system, object_type, external_id, "
+            "amount_minor, currency, owner, first_seen, last_seen, resolved_at, status) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, 'finance', %s, %s, %s, %s)",
+            (f"{metric}/{ext}", metric, system, obj, ext, amount, currency, at(first), at(first),
+             at(resolved) if resolved else None, "resolved" if resolved else "open"),
+        )  # fmt: skip
+
+
+def seed_alerts(conn: psycopg.Connection[Any]) -> None:
+    alerts = [
+        # severity, firing_since, acknowledged_at, resolved_at, firing events
+        ("critical", "11-17T10:00", "11-17T10:30", "11-17T12:00", ["11-17T10:00"]),
+        ("warning", "11-20T09:00", "11-20T10:30", "11-23T01:00", ["11-18T09:00", "11-20T09:00"]),
+        ("warning", "11-10T00:00", None, "11-16T00:00", ["11-10T00:00", "11-15T22:30"]),
+    ]
+    for n, (severity, firing, acked, resolved, events) in enumerate(alerts):
+        row = conn.execute(
+            "INSERT INTO alert (fingerprint, rule, state, severity, firing_since, "
+            "acknowledged_at, resolved_at) VALUES (%s, %s, 'resolved', %s, %s, %s, %s) "
+            "RETURNING id",
+            (f"fp{n}", f"rule{n}", severity, at(firing), at(acked) if acked else None,
+             at(resolved)),
+        ).fetchone()  # fmt: skip
+        assert row is not None
+        for ts in events:
+            conn.execute(
+                "INSERT INTO alert_event (alert_id, ts, from_state, to_state) "
+                "VALUES (%s, %s, 'pending', 'firing')",
+                (row[0], at(ts)),
+            )
+
+
+@pytest.fixture
+def seeded(db: Database) -> Database:
+    with db.connection() as conn:
+        seed_metrics(History(conn))
+        seed_exceptions(conn)
+        seed_alerts(conn)
+    return db
+
+
+def test_weeks_follow_the_configured_zone() -> None:
+    week = last_complete_week(NOW, SETTINGS.zone)
+    assert (week.label, week.start, week.end) == ("2026-W47", at("11-15T23:00"), at("11-22T23:00"))
+    assert parse_week("2026-w47", SETTINGS.zone) == week
+    assert last_complete_week(at("11-22T22:59"), SETTINGS.zone).label == "2026-W46"
+    assert last_complete_week(at("11-22T23:00"), SETTINGS.zone).label == "2026-W47"
+    assert week.previous(SETTINGS.zone).label == "2026-W46"
+    with pytest.raises(WeekError, match="not an ISO week"):
+        parse_week("2026-47", SETTINGS.zone)
+
+
+def test_every_figure_matches_the_hand_computed_week(seeded: Database) -> None:
+    with seeded.connection() as conn:
+        report = build_weekly_report(conn, SETTINGS, None, NOW)
+    assert (report.week, report.previous_week) == ("2026-W47", "2026-W46")
+    flows = {f.flow: f for f in report.flows}
+    invoices = flows["invoice_billing_to_erp"]
+    assert invoices.attainment == pytest.approx(0.8)
+    assert invoices.attainment_prev == pytest.approx(0.74)
+    assert (invoices.lag_p95_seconds, invoices.lag_p95_prev) == (900, 1800)
+    assert flows["account_crm_to_erp"] == FlowKpi(
+        flow="account_crm_to_erp", attainment=1.0, attainment_prev=None,
+        lag_p95_seconds=None, lag_p95_prev=None,
+    )  # fmt: skip
+    assert flows["payment_billing_to_erp"].attainment is None
+    assert report.unmatched_accounts["netsuite"] == Level(
+        count=3, count_prev=4,
+        amounts=[Money(amount_minor=5_000_000, currency="JPY"),
+                 Money(amount_minor=1_200_000, currency="USD")],
+        amounts_prev=[Money(amount_minor=900_000, currency="USD")],
+    )  # fmt: skip
+    assert report.unmatched_accounts["stripe"] == Level(
+        count=None, count_prev=None, amounts=[], amounts_prev=[]
+    )
+    assert report.stuck_amendments == Level(
+        count=2, count_prev=1, amounts=[Money(amount_minor=250_000, currency="EUR")],
+        amounts_prev=[],
+    )  # fmt: skip
+    assert report.posting_failures == Level(
+        count=3, count_prev=0, amounts=[Money(amount_minor=420_000, currency="USD")],
+        amounts_prev=[],
+    )  # fmt: skip
+    top = [(e.amount.currency, e.external_id, e.amount.amount_minor) for e in report.top_exceptions]
+    assert top == [
+        ("EUR", "a0B", 250_000),
+        ("JPY", "in_J", 5_000),
+        ("USD", "001C", 1_000_000),
+        ("USD", "in_A", 420_000),
+        ("USD", "in_F", 300),
+        ("USD", "in_G", 200),
+        ("USD", "in_H", 150),
+    ]
+    assert report.top_exceptions[3] == TopException(
+        system="stripe", object_type="invoice", external_id="in_A",
+        metrics=["posting_failures", "sla_breaches"], amount=Money(amount_minor=420_000,
+        currency="USD"), since=at("11-20T00:00"), owner="finance",
+    )  # fmt: skip
+    assert report.alerts == AlertKpi(
+        fired=3, fired_prev=2, fired_by_severity={"critical": 1, "warning": 2},
+        acknowledged=2, mtta_seconds=3600, resolved=2, mttr_seconds=(7200 + 6 * 86400) / 2,
+    )  # fmt: skip
+
+
+def test_report_message_and_documents(seeded: Database) -> None:
+    with seeded.connection() as conn:
+        report = build_weekly_report(conn, SETTINGS, "2026-W47", NOW)
+    message = report_message(report, SETTINGS)
+    assert message.headline == (
+        "SLA attainment 90.0% across flows; USD 4,200.00 in posting failures; 3 alerts fired."
+    )
+    lines = {(s.title, ln.label): (ln.value, ln.change) for s in message.sections for ln in s.lines}
+    assert lines["SLA attainment (weekly mean)", "invoice_billing_to_erp"] == (
+        "80.0%", "+6.0 pts vs last week",
+    )  # fmt: skip
+    assert lines["Sync lag p95 (weekly mean)", "invoice_billing_to_erp"] == (
+        "15m", "-15m vs last week",
+    )  # fmt: skip
+    risk = "At risk at the end of the week"
+    assert lines[risk, "Unmatched accounts (netsuite)"] == (
+        "3 · ARR JPY 5,000,000, USD 12,000.00", "-1 vs last week",
+    )  # fmt: skip
+    assert lines[risk, "Posting failures"] == ("3 · amount USD 4,200.00", "+3 vs last week")
+    top = "stripe invoice in_A (posting_failures, sla_breaches)"
+    assert lines["Top exceptions by money", top] == ("USD 4,200.00", "since 2026-11-20")
+    assert lines["Alerts", "Mean time to resolve"] == ("3d 1h", "2 resolved")
+    assert lines["Alerts", "Alerts fired"] == ("3 (1 critical, 2 warning)", "+1 vs last week")
+    markdown = to_markdown(message)
+    assert "| invoice_billing_to_erp | 80.0% | +6.0 pts vs last week |" in markdown
+    assert "<td>Mean time to acknowledge</td><td>1h</td>" in to_html(message)
+
+
+def test_send_stores_replaces_and_queues_once_per_week(seeded: Database) -> None:
+    first = send_weekly_report(seeded, SETTINGS, NOW)
+    with seeded.connection() as conn:
+        conn.execute(
+            "UPDATE metric_point SET value = 9 WHERE value = 3 AND ts = %s", (at("11-22T20:00"),)
+        )
+    second = send_weekly_report(seeded, SETTINGS, NOW)
+    assert first.unmatched_accounts["netsuite"].count == 3
+    assert second.unmatched_accounts["netsuite"].count == 9
+    with seeded.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM kpi_report").fetchone() == (1,)
+        assert load_report(conn, "2026-W47") == second
+        rows = conn.execute(
+            "SELECT idempotency_key, kind, channel, payload FROM notification_outbox"
+        ).fetchall()
+        assert len(rows) == 1
+        key, kind, channel, payload = rows[0]
+        assert (key, kind, channel) == ("weekly-report:2026-W47", "report", "#exec-kpis")
+        message = Envelope.model_validate(payload).message
+        assert isinstance(message, ReportMessage)
+        assert "9 · ARR" in json.dumps(message.model_dump(), ensure_ascii=False)
+        conn.execute("UPDATE notification_outbox SET status = 'sent'")
+    send_weekly_report(seeded, SETTINGS, NOW)
+    with seeded.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM notification_outbox").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_cli_renders_a_week(
+    seeded: Database, fmt: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "syncwatch.yaml"
+    config.write_text("timezone: Europe/Berlin\ndashboard_url: http://dash.example\n")
+    monkeypatch.setenv("DATABASE_URL", seeded.url)
+    context = AppContext(config_path=config, clock=Clock(NOW))
+    result = CliRunner().invoke(
+        report_cli.app, ["weekly", "--week", "2026-W47", "--format", fmt], obj=context
+    )
+    context.close()
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        assert json.loads(result.output)["alerts"]["fired"] == 3
+    elif fmt == "md":
+        assert result.output.startswith("# Weekly sync health — 2026-W47")
+    else:
+        assert "<h2>Top exceptions by money</h2>" in result.output
