@@ -1,0 +1,109 @@
+"""Every change the dashboard makes to the store: role-checked, audited, then caches cleared."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final, Literal
+
+from alerts import silences
+from app import users
+from app.auth import Identity, Topic, authorize
+from app.queries.core import clear_cache
+from app.queries.finance import FINANCE_METRICS
+from app.queries.integration import INTEGRATION_ITEMS
+from app.queries.revops import ACCOUNT_ITEMS
+from app.runtime import runtime
+from metrics import exception_actions, matching
+
+# The exception items each page may change: a page never touches another team's items.
+TOPIC_ITEMS: Final[dict[Topic, list[str]]] = {
+    "finance": FINANCE_METRICS,
+    "revops": [*ACCOUNT_ITEMS, "stuck_amendments"],
+    "integration": INTEGRATION_ITEMS,
+}
+
+ExceptionAction = Literal["acknowledge", "assign", "resolve"]
+
+
+def exception_action(
+    identity: Identity | None,
+    topic: Topic,
+    item_id: int,
+    action: ExceptionAction,
+    at: datetime,
+    *,
+    assignee: str = "",
+    note: str = "",
+) -> None:
+    """Acknowledge, assign or resolve (with a note) one of the page's exception items."""
+    who = authorize(identity, topic).name
+    metrics = TOPIC_ITEMS[topic]
+    with runtime().pool.connection() as conn:
+        if action == "acknowledge":
+            exception_actions.acknowledge(conn, item_id, actor=who, at=at, metrics=metrics)
+        elif action == "assign":
+            exception_actions.assign(
+                conn, item_id, assignee=assignee, actor=who, at=at, metrics=metrics
+            )
+        else:
+            exception_actions.resolve(conn, item_id, note=note, actor=who, at=at, metrics=metrics)
+    clear_cache()
+
+
+def decide_match(
+    identity: Identity | None,
+    decision: Literal["confirm", "reject"],
+    *,
+    system: str,
+    crm_account_id: str,
+    customer_id: str,
+    at: datetime,
+    score: float | None = None,
+    method: str | None = None,
+) -> None:
+    """Confirm or reject a suggested account match (audited by the matching module)."""
+    who = authorize(identity, "revops").name
+    decide = matching.confirm_match if decision == "confirm" else matching.reject_match
+    with runtime().pool.connection() as conn:
+        decide(
+            conn, system=system, crm_account_id=crm_account_id, customer_id=customer_id,
+            actor=who, at=at, score=score, method=method,
+        )  # fmt: skip
+    clear_cache()
+
+
+def create_silence(
+    identity: Identity | None,
+    *,
+    matchers: dict[str, str],
+    reason: str,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> int:
+    """Silence alerts matching ``matchers`` for a while (audited); return its id."""
+    who = authorize(identity, "alerts").name
+    with runtime().pool.connection() as conn:
+        silence_id = silences.create_silence(
+            conn, matchers=matchers, created_by=who, reason=reason, starts_at=starts_at,
+            ends_at=ends_at,
+        )  # fmt: skip
+    clear_cache()
+    return silence_id
+
+
+def expire_silence(identity: Identity | None, silence_id: int, at: datetime) -> None:
+    """End a silence now (audited)."""
+    who = authorize(identity, "alerts").name
+    with runtime().pool.connection() as conn:
+        silences.expire_silence(conn, silence_id, actor=who, at=at)
+    clear_cache()
+
+
+def set_user_disabled(identity: Identity | None, name: str, disabled: bool, at: datetime) -> None:
+    """Disable or re-enable a local user (audited)."""
+    who = authorize(identity, "admin").name
+    if disabled and name == who:
+        raise users.UserError("you cannot disable yourself")
+    with runtime().pool.connection() as conn:
+        users.set_disabled(conn, name, disabled, actor=who, at=at)
+    clear_cache()

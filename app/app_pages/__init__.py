@@ -1,0 +1,1 @@
+"""One thin script per page; each checks its role before it reads anything."""

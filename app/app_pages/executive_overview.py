@@ -1,0 +1,95 @@
+"""Executive: are we syncing on time, and how much money is at risk? (KPIs, SLA, reports)."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from app import charts
+from app.components import data_table, help_line, tile
+from app.filters import current_window
+from app.money import major
+from app.queries import executive
+from app.session import page_guard
+from metrics.flows import FLOWS
+
+
+def main() -> None:
+    """Draw the executive overview."""
+    identity = page_guard("executive")
+    window = current_window(identity)
+    st.title("KPI overview")
+    st.caption(f"As of the latest compute, {window.until:%Y-%m-%d %H:%M} UTC.")
+    kpis = executive.kpis(identity, window)
+    if len(kpis) == 0:
+        st.info("No metrics computed yet: run `syncwatch compute` (or start the scheduler).")
+        return
+    cols = st.columns(5)
+    tile(
+        cols[0],
+        "SLA attainment",
+        kpis,
+        ["sla_attainment"],
+        "Share of the last 24 h's items that reached their target within the SLA, mean of flows.",
+        mean=True,
+    )
+    tile(
+        cols[1],
+        "Open backlog",
+        kpis,
+        ["sync_backlog"],
+        "Items not yet reflected in their target system, any age, all flows.",
+    )
+    tile(
+        cols[2],
+        "Invoices not in ERP",
+        kpis,
+        ["posting_failures", "silent_misses"],
+        "Finalized invoices absent from NetSuite: failed postings plus silent misses.",
+    )
+    tile(
+        cols[3],
+        "Stuck amendments",
+        kpis,
+        ["stuck_amendments"],
+        "Approved amendments not applied in billing after their SLA.",
+    )
+    tile(cols[4], "Amount mismatches", kpis, ["amount_mismatches"],
+         "Posted invoices whose ERP total differs from billing.")  # fmt: skip
+    left, right = st.columns(2)
+    with left:
+        sla = kpis[kpis["name"] == "sla_attainment"].copy()
+        if len(sla):
+            sla["flow"] = [FLOWS[lbl["flow"]].title for lbl in sla["labels"]]
+            st.plotly_chart(
+                charts.attainment(sla, flow="flow", value="value", title="SLA attainment per flow"),
+                width="stretch",
+            )
+        help_line("Dotted line: the 95 % target. Items from the last 24 hours, matched or open.")
+    with right:
+        risk = executive.money_at_risk(identity, window)
+        if len(risk):
+            risk["amount"] = [
+                major(a, c) for a, c in zip(risk["amount_minor"], risk["currency"], strict=True)
+            ]
+            st.plotly_chart(
+                charts.bars(risk, x="currency", y="amount", color="metric",
+                            title="Money at risk per currency", y_title="amount (major units)"),
+                width="stretch",
+            )  # fmt: skip
+        else:
+            st.info("No money at risk: no open exception carries an amount.")
+        help_line("Open exception amounts per currency; currencies are never added together.")
+    st.subheader("Weekly KPI reports")
+    reports = executive.reports(identity, window)
+    if len(reports) == 0:
+        st.info("No weekly report yet: the first is generated on the configured schedule.")
+        return
+    for row in reports.itertuples():
+        with st.expander(f"Week {row.week} · {row.period_start:%d %b} – {row.period_end:%d %b}"):
+            st.json(json.dumps(row.content, default=str))
+    data_table(reports.drop(columns=["content"]), "executive.reports", empty="", drill=None)
+
+
+main()

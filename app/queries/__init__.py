@@ -1,0 +1,1 @@
+"""The only place the dashboard reads the store: one module per page topic."""

@@ -1,0 +1,113 @@
+"""How every page query runs: authorise first, then a briefly cached, pooled read.
+
+Authorisation happens in ``load`` *before* the cached call, so a cache hit can never skip it.
+Every query takes the same named parameters (see ``Window.params``), which lets the benchmark
+run each one beside a raw psycopg baseline of the very same SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import pandas as pd  # type: ignore[import-untyped]
+import psycopg
+import streamlit as st
+
+from app.auth import Identity, Topic, authorize
+from app.runtime import runtime
+
+Frame = Any  # pandas.DataFrame (pandas ships no type information here)
+TTL_SECONDS: Final = 30
+
+RANGES: Final[dict[str, timedelta]] = {
+    "24 hours": timedelta(hours=24),
+    "7 days": timedelta(days=7),
+    "30 days": timedelta(days=30),
+    "90 days": timedelta(days=90),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One named read of the store and the page topic whose role it needs."""
+
+    name: str
+    topic: Topic
+    sql: str
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The page filters: time range ending at the latest compute, flow and system."""
+
+    until: datetime
+    span: timedelta
+    flow: str | None = None
+    system: str | None = None
+
+    @property
+    def since(self) -> datetime:
+        """Start of the time range (exclusive)."""
+        return self.until - self.span
+
+    def params(self, **extra: Any) -> dict[str, Any]:
+        """The named parameters every query may use."""
+        return {
+            "since": self.since,
+            "until": self.until,
+            "prior": self.until - timedelta(days=7),
+            "flow": self.flow,
+            "system": self.system,
+            # Long ranges read hourly rollups, short ones 5-minute buckets and raw points.
+            "resolution": "5m" if self.span <= timedelta(days=7) else "1h",
+            "limit": 1000,
+            "names": [],
+            "flows": None,
+            "quantiles": None,
+            "metrics": [],
+            **extra,
+        }
+
+
+def run(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> Frame:
+    """Execute ``sql`` and return its rows as a DataFrame (named after the columns)."""
+    cur = conn.execute(sql, params)
+    columns = [c.name for c in cur.description or ()]
+    return pd.DataFrame(cur.fetchall(), columns=columns)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=512)
+def _cached(sql: str, params: dict[str, Any]) -> Frame:
+    with runtime().pool.connection() as conn:
+        return run(conn, sql, params)
+
+
+def load(identity: Identity | None, query: Query, params: dict[str, Any]) -> Frame:
+    """Rows of ``query`` for ``identity``: refused (before any read) without the role."""
+    authorize(identity, query.topic)
+    return _cached(query.sql, params)
+
+
+def clear_cache() -> None:
+    """Forget cached reads after an action changed the store (every cached read, every user)."""
+    st.cache_data.clear()
+
+
+EVALUATED_AT = "SELECT max(ts) AS ts FROM metric_evaluation"
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _evaluated_at() -> datetime | None:
+    with runtime().pool.connection() as conn:
+        row = conn.execute(EVALUATED_AT).fetchone()
+    value = row[0] if row else None
+    return value if isinstance(value, datetime) else None
+
+
+def evaluated_at(identity: Identity | None) -> datetime | None:
+    """The instant of the latest compute, for any signed-in identity with a role."""
+    if identity is None or not identity.roles:
+        return None
+    return _evaluated_at()

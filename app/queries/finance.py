@@ -1,0 +1,50 @@
+"""Finance reads: unposted invoices by age and amount, lag trends, mismatches."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from app.auth import Identity
+from app.queries.core import Frame, Query, Window, load
+from app.queries.metric_sql import HISTORY, OPEN_ITEMS
+
+FINANCE_METRICS: Final = ["posting_failures", "silent_misses", "amount_mismatches"]
+LAG_FLOWS: Final = ["invoice_billing_to_erp", "payment_billing_to_erp"]
+
+BUCKETS = Query(
+    "finance.buckets",
+    "finance",
+    """
+    SELECT metric, labels ->> 'age_bucket' AS age_bucket, currency, count(*) AS items,
+           sum(amount_minor) AS amount_minor
+    FROM exception_item
+    WHERE resolved_at IS NULL AND metric IN ('posting_failures', 'silent_misses')
+    GROUP BY metric, labels ->> 'age_bucket', currency
+    ORDER BY metric, age_bucket, currency
+    """,
+)
+LAG_TREND = Query("finance.lag_trend", "finance", HISTORY)
+ITEMS = Query("finance.items", "finance", OPEN_ITEMS)
+LAG_PARAMS: Final = {"names": ["sync_lag_seconds"], "flows": LAG_FLOWS, "quantiles": ["p50", "p95"]}
+
+
+def buckets(identity: Identity | None, window: Window) -> Frame:
+    """Posting failures and silent misses per age bucket and currency."""
+    return load(identity, BUCKETS, window.params())
+
+
+def lag_trend(identity: Identity | None, window: Window) -> Frame:
+    """Invoice and payment lag quantiles over the window."""
+    return load(identity, LAG_TREND, window.params(**LAG_PARAMS))
+
+
+def items(identity: Identity | None, window: Window) -> Frame:
+    """Open finance exception items, largest first."""
+    return load(identity, ITEMS, window.params(metrics=FINANCE_METRICS))
+
+
+QUERIES: Final = [
+    (BUCKETS, {}),
+    (LAG_TREND, LAG_PARAMS),
+    (ITEMS, {"metrics": FINANCE_METRICS}),
+]

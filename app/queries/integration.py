@@ -1,0 +1,137 @@
+"""Integration reads: lag and backlog over time, error rates, collectors, alerts, silences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from app.auth import Identity
+from app.queries.core import Frame, Query, Window, load
+from app.queries.metric_sql import HISTORY, LATEST_WITH_PRIOR, OPEN_ITEMS
+
+RATE_METRICS: Final = [
+    "sync_error_rate",
+    "sync_retry_rate",
+    "sync_dead_letters",
+    "sync_attempts",
+    "sync_backlog",
+    "sync_backlog_oldest_seconds",
+]
+INTEGRATION_ITEMS: Final = ["sync_backlog", "sla_breaches", "clock_skew_items"]
+LAG_PARAMS: Final = {"names": ["sync_lag_seconds"], "quantiles": ["p50", "p95"]}
+BACKLOG_PARAMS: Final = {"names": ["sync_backlog"]}
+
+LAG = Query("integration.lag", "integration", HISTORY)
+BACKLOG = Query("integration.backlog", "integration", HISTORY)
+ITEMS = Query("integration.items", "integration", OPEN_ITEMS)
+RATES = Query("integration.rates", "integration", LATEST_WITH_PRIOR)
+COLLECTORS = Query(
+    "integration.collectors",
+    "integration",
+    """
+    SELECT h.source, h.healthy, h.reason, h.last_success_at, h.last_attempt_at,
+           extract(epoch FROM %(until)s - h.last_success_at) AS freshness_seconds,
+           r.stream AS last_stream, r.status AS last_status, r.records AS last_records,
+           r.api_calls AS last_api_calls, r.rate_limited AS last_rate_limited,
+           r.error AS last_error,
+           (SELECT count(*) FROM quarantine q WHERE q.source = h.source) AS quarantined
+    FROM source_health h
+    LEFT JOIN LATERAL (
+        SELECT stream, status, records, api_calls, rate_limited, error FROM collector_run c
+        WHERE c.source = h.source ORDER BY c.started_at DESC LIMIT 1
+    ) r ON true
+    WHERE %(system)s::text IS NULL OR h.source = %(system)s
+    ORDER BY h.source
+    """,
+)
+FAILURES = Query(
+    "integration.failures",
+    "integration",
+    """
+    SELECT e.ts, e.flow, e.status, e.attempt, e.source_system, e.source_id, e.target_system,
+           e.error_code, e.error_message, e.correlation_id
+    FROM unnest(%(all_flows)s::text[]) AS f (flow)
+    CROSS JOIN LATERAL (
+        SELECT * FROM sync_event s
+        WHERE s.flow = f.flow AND s.ts > %(since)s AND s.ts <= %(until)s
+          AND s.status IN ('failed', 'dead_letter')
+        ORDER BY s.ts DESC LIMIT 200
+    ) e
+    WHERE %(flow)s::text IS NULL OR e.flow = %(flow)s
+    ORDER BY e.ts DESC
+    LIMIT 200
+    """,
+)
+ALERTS = Query(
+    "integration.alerts",
+    "alerts",
+    """
+    SELECT id, rule, state, severity, labels, value, active_since, firing_since,
+           last_evaluated_at, acknowledged_by
+    FROM alert WHERE state IN ('firing', 'pending', 'stale')
+    ORDER BY CASE state WHEN 'firing' THEN 0 WHEN 'stale' THEN 1 ELSE 2 END, active_since
+    """,
+)
+SILENCES = Query(
+    "integration.silences",
+    "alerts",
+    """
+    SELECT id, matchers, reason, created_by, starts_at, ends_at, expired_by
+    FROM silence WHERE ends_at > %(now)s AND expired_by IS NULL
+    ORDER BY ends_at
+    """,
+)
+
+
+def lag(identity: Identity | None, window: Window) -> Frame:
+    """Lag p50 and p95 per flow over the window."""
+    return load(identity, LAG, window.params(**LAG_PARAMS))
+
+
+def backlog(identity: Identity | None, window: Window) -> Frame:
+    """Open backlog per flow over the window."""
+    return load(identity, BACKLOG, window.params(**BACKLOG_PARAMS))
+
+
+def rates(identity: Identity | None, window: Window) -> Frame:
+    """Latest error, retry, dead-letter and backlog figures per flow."""
+    return load(identity, RATES, window.params(names=RATE_METRICS))
+
+
+def items(identity: Identity | None, window: Window) -> Frame:
+    """Open backlog, SLA-breach and clock-skew items, largest amounts first."""
+    return load(identity, ITEMS, window.params(metrics=INTEGRATION_ITEMS))
+
+
+def collectors(identity: Identity | None, window: Window) -> Frame:
+    """Health, last run and quarantine count of every source."""
+    return load(identity, COLLECTORS, window.params())
+
+
+def failures(identity: Identity | None, window: Window, flows: list[str]) -> Frame:
+    """The latest failed or dead-lettered middleware attempts in the window."""
+    return load(identity, FAILURES, window.params(all_flows=flows))
+
+
+def alerts(identity: Identity | None, window: Window) -> Frame:
+    """Firing, stale and pending alerts."""
+    return load(identity, ALERTS, window.params())
+
+
+def silences(identity: Identity | None, window: Window, now: datetime) -> Frame:
+    """Silences in force now."""
+    return load(identity, SILENCES, window.params(now=now))
+
+
+def query_list(flows: list[str], now: datetime) -> list[tuple[Query, dict[str, object]]]:
+    """Every integration query with its extra parameters (for the benchmark)."""
+    return [
+        (LAG, dict(LAG_PARAMS)),
+        (BACKLOG, dict(BACKLOG_PARAMS)),
+        (RATES, {"names": RATE_METRICS}),
+        (ITEMS, {"metrics": INTEGRATION_ITEMS}),
+        (COLLECTORS, {}),
+        (FAILURES, {"all_flows": flows}),
+        (ALERTS, {}),
+        (SILENCES, {"now": now}),
+    ]

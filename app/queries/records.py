@@ -1,0 +1,143 @@
+"""Record view reads: one record in every system side by side, and its middleware log trail."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from app.auth import Identity
+from app.queries.core import Frame, Query, Window, load
+
+# Every (system, object type) the store holds; lookups go through the primary key or the
+# per-type link indexes, one lateral probe per type.
+OBJECT_TYPES: Final = (
+    "VALUES ('salesforce', 'account'), ('salesforce', 'amendment'), ('stripe', 'customer'), "
+    "('stripe', 'subscription'), ('stripe', 'subscription_change'), ('stripe', 'invoice'), "
+    "('netsuite', 'customer'), ('netsuite', 'invoice'), ('zendesk', 'organization'), "
+    "('zendesk', 'ticket')"
+)
+_COLUMNS = (
+    "r.system, r.object_type, r.external_id, r.account_ref, r.link_ref, r.parent_ref, r.name, "
+    "r.status, r.amount_minor, r.currency, r.created_at, r.updated_at, r.approved_at, "
+    "r.finalized_at, r.paid_at, r.voided_at, r.is_deleted, r.last_changed_at"
+)
+
+RECORD = Query(
+    "records.record",
+    "record",
+    f"""
+    SELECT {_COLUMNS}, r.payload
+    FROM ({OBJECT_TYPES}) AS t (system, object_type)
+    JOIN source_record r ON r.system = t.system AND r.object_type = t.object_type
+    WHERE t.system = %(record_system)s AND r.external_id = %(record_id)s
+    """,
+)
+# Records that name the same account, that this record references or that reference it,
+# plus the account's ERP/billing customers' invoices (parent_ref) one hop away.
+RELATED = Query(
+    "records.related",
+    "record",
+    f"""
+    WITH keys AS (
+        SELECT DISTINCT k FROM source_record r
+        CROSS JOIN LATERAL (VALUES (r.external_id), (r.link_ref), (r.parent_ref)) v (k)
+        WHERE r.system = %(record_system)s AND r.external_id = %(record_id)s AND k IS NOT NULL
+    ),
+    account AS (
+        SELECT DISTINCT r.account_ref AS k FROM source_record r
+        WHERE r.system = %(record_system)s AND r.external_id = %(record_id)s
+          AND r.account_ref IS NOT NULL
+    ),
+    found AS (
+        SELECT {_COLUMNS}
+        FROM ({OBJECT_TYPES}) AS t (system, object_type)
+        CROSS JOIN LATERAL (
+            SELECT r.* FROM source_record r, keys
+            WHERE r.system = t.system AND r.object_type = t.object_type
+              AND (r.external_id = keys.k OR r.link_ref = keys.k)
+            UNION
+            SELECT r.* FROM source_record r, account
+            WHERE r.system = t.system AND r.object_type = t.object_type
+              AND (r.account_ref = account.k OR r.external_id = account.k)
+              AND t.object_type IN ('account', 'customer', 'organization')
+        ) r
+    )
+    SELECT DISTINCT * FROM found
+    WHERE NOT (system = %(record_system)s AND external_id = %(record_id)s)
+    ORDER BY system, object_type, external_id
+    LIMIT 200
+    """,
+)
+TRAIL = Query(
+    "records.trail",
+    "record",
+    """
+    WITH keys AS (
+        SELECT DISTINCT k FROM source_record r
+        CROSS JOIN LATERAL (VALUES (r.external_id), (r.link_ref),
+            (CASE WHEN r.object_type IN ('customer', 'organization') THEN r.account_ref END)) v (k)
+        WHERE r.system = %(record_system)s AND r.external_id = %(record_id)s AND k IS NOT NULL
+        UNION SELECT %(record_id)s
+    ),
+    correlations AS (
+        SELECT DISTINCT e.correlation_id
+        FROM keys CROSS JOIN unnest(%(all_flows)s::text[]) AS f (flow)
+        JOIN sync_event e ON e.flow = f.flow AND e.source_id = keys.k
+        WHERE e.correlation_id IS NOT NULL
+    )
+    SELECT e.ts, e.flow, e.correlation_id, e.status, e.attempt, e.source_system, e.source_id,
+           e.target_system, e.target_id, e.error_code, e.error_message, e.duration_ms
+    FROM correlations c JOIN sync_event e ON e.correlation_id = c.correlation_id
+    ORDER BY e.ts, e.attempt
+    LIMIT 500
+    """,
+)
+EXCEPTIONS = Query(
+    "records.exceptions",
+    "record",
+    """
+    SELECT id, metric, labels, status, amount_minor, currency, since, first_seen, last_seen,
+           resolved_at, assignee, note
+    FROM exception_item
+    WHERE system = %(record_system)s AND external_id = %(record_id)s
+    ORDER BY resolved_at NULLS FIRST, first_seen DESC
+    """,
+)
+
+
+def record(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
+    """The record itself (one row per object type holding that id)."""
+    return load(identity, RECORD, window.params(record_system=system, record_id=record_id))
+
+
+def related(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
+    """The same business object's rows in the other systems."""
+    return load(identity, RELATED, window.params(record_system=system, record_id=record_id))
+
+
+def trail(
+    identity: Identity | None, window: Window, system: str, record_id: str, flows: list[str]
+) -> Frame:
+    """The middleware attempts about this record, grouped by correlation id."""
+    return load(
+        identity,
+        TRAIL,
+        window.params(record_system=system, record_id=record_id, all_flows=flows),
+    )
+
+
+def exceptions(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
+    """Exception items (open and past) about this record."""
+    return load(identity, EXCEPTIONS, window.params(record_system=system, record_id=record_id))
+
+
+def query_list(
+    flows: list[str], system: str, record_id: str
+) -> list[tuple[Query, dict[str, object]]]:
+    """Every record-view query for one record (for the benchmark)."""
+    keys: dict[str, object] = {"record_system": system, "record_id": record_id}
+    return [
+        (RECORD, keys),
+        (RELATED, keys),
+        (TRAIL, {**keys, "all_flows": flows}),
+        (EXCEPTIONS, keys),
+    ]

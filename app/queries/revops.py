@@ -1,0 +1,78 @@
+"""RevOps reads: account identity gaps with ARR and stuck amendments."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Final
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from app.auth import Identity, authorize
+from app.queries.core import TTL_SECONDS, Frame, Query, Window, load
+from app.queries.metric_sql import LATEST_WITH_PRIOR, OPEN_ITEMS
+from app.runtime import runtime
+from metrics import matching
+
+ACCOUNT_METRICS: Final = [
+    "unmatched_accounts",
+    "unmatched_accounts_arr",
+    "orphan_customers",
+    "duplicate_customers",
+    "stuck_amendments",
+    "stuck_amendments_amount",
+]
+ACCOUNT_ITEMS: Final = ["unmatched_accounts", "orphan_customers", "duplicate_customers"]
+
+SUGGESTION_COLUMNS: Final = [f.name for f in fields(matching.Suggestion)]
+
+COUNTS = Query("revops.counts", "revops", LATEST_WITH_PRIOR)
+ITEMS = Query("revops.items", "revops", OPEN_ITEMS)
+STUCK = Query(
+    "revops.stuck",
+    "revops",
+    """
+    SELECT id, external_id, amount_minor, currency, related ->> 'approved_at' AS approved_at,
+           extract(epoch FROM %(until)s - since) / 3600.0 AS hours_past_sla,
+           status, assignee, note
+    FROM exception_item
+    WHERE resolved_at IS NULL AND metric = 'stuck_amendments'
+    ORDER BY amount_minor DESC NULLS LAST, id
+    LIMIT %(limit)s
+    """,
+)
+
+
+def counts(identity: Identity | None, window: Window) -> Frame:
+    """Latest account-gap and amendment metrics per system."""
+    return load(identity, COUNTS, window.params(names=ACCOUNT_METRICS))
+
+
+def items(identity: Identity | None, window: Window) -> Frame:
+    """Open unmatched, orphan and duplicate account items."""
+    return load(identity, ITEMS, window.params(metrics=ACCOUNT_ITEMS))
+
+
+def stuck(identity: Identity | None, window: Window) -> Frame:
+    """Open stuck amendments with value and hours past their SLA."""
+    return load(identity, STUCK, window.params())
+
+
+def suggestions(identity: Identity | None, window: Window) -> Frame:
+    """Ranked match suggestions for unlinked accounts (system filter applies)."""
+    authorize(identity, "revops")
+    return _suggestions(window.system)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _suggestions(system: str | None) -> Frame:
+    with runtime().pool.connection() as conn:
+        found = matching.suggestions(conn, system=system, limit=200)
+    return pd.DataFrame([asdict(s) for s in found], columns=SUGGESTION_COLUMNS)
+
+
+QUERIES: Final = [
+    (COUNTS, {"names": ACCOUNT_METRICS}),
+    (ITEMS, {"metrics": ACCOUNT_ITEMS}),
+    (STUCK, {}),
+]

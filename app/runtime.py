@@ -1,0 +1,54 @@
+"""The app's settings and connection pool, built once per server process.
+
+The ``syncwatch dashboard`` command passes the config file (``SYNCWATCH_CONFIG``) and the store
+(``DATABASE_URL`` or the configured variable) through the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import streamlit as st
+from psycopg_pool import ConnectionPool
+
+from syncwatch.config import Settings, load_settings
+from syncwatch.database import Database, open_database
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What every page run shares: the settings, the store and a small connection pool."""
+
+    settings: Settings
+    database: Database
+    pool: ConnectionPool[psycopg.Connection[tuple[object, ...]]]
+
+
+def _configure(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    conn.execute("SET TIME ZONE 'UTC'")
+    conn.commit()
+
+
+def build_runtime() -> Runtime:
+    """Read the settings and open the store named by the environment."""
+    path = os.environ.get("SYNCWATCH_CONFIG")
+    settings = load_settings(Path(path)) if path else Settings()
+    database = open_database(settings.database)
+    pool: ConnectionPool[psycopg.Connection[tuple[object, ...]]] = ConnectionPool(
+        database.url,
+        min_size=1,
+        max_size=8,
+        configure=_configure,
+        kwargs={"application_name": "syncwatch-dashboard"},
+        open=True,
+    )
+    return Runtime(settings, database, pool)
+
+
+@st.cache_resource(show_spinner=False)
+def runtime() -> Runtime:
+    """The process-wide runtime (one pool for every session)."""
+    return build_runtime()

@@ -1,0 +1,111 @@
+"""AppTest per role: the menu, every allowed page against a seeded store, refusals, actions."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+import streamlit as st
+
+from app.auth import Identity
+from app.navigation import PAGES, allowed_pages
+from syncwatch.database import Database
+from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
+from tests.app.store import ROLE_USERS
+
+pytestmark = pytest.mark.usefixtures("app_env")
+
+# Tables the pages read; renamed away to prove a refused page reads none of them.
+READ_TABLES = (
+    "metric_evaluation", "metric_series", "exception_item", "kpi_report", "alert",
+    "source_record", "sync_event", "audit_log", "source_health", "match_suggestion",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(ROLE_USERS))
+def test_menu_lists_exactly_the_allowed_pages(name: str) -> None:
+    at = signed_in(name)
+    assert not at.exception
+    assert menu(at) == expected_titles(ROLE_USERS[name])
+
+
+def test_admin_sees_every_page() -> None:
+    assert menu(signed_in("ada")) == [p.title for p in PAGES]
+
+
+@pytest.mark.parametrize("name", list(ROLE_USERS))
+def test_every_allowed_page_runs_against_the_seeded_store(name: str) -> None:
+    at = signed_in(name)
+    for spec in allowed_pages(Identity(name, frozenset(ROLE_USERS[name]))):
+        at.switch_page(spec.script).run()
+        assert not at.exception, (spec.script, at.exception)
+        assert not at.error, (spec.script, [e.value for e in at.error])
+        assert [t.value for t in at.title] == [spec.title]
+
+
+@pytest.mark.parametrize("name", ["erin", "fiona", "rory", "ivan"])
+def test_forbidden_pages_refuse_and_read_nothing(name: str, app_env: Database) -> None:
+    at = signed_in(name)
+    with psycopg.connect(app_env.url, autocommit=True) as conn:
+        for table in READ_TABLES:
+            conn.execute(f"ALTER TABLE {table} RENAME TO gone_{table}")
+    st.cache_data.clear()
+    for script in forbidden_scripts(ROLE_USERS[name]):
+        at.switch_page(script).run()
+        assert not at.exception, (script, at.exception)
+        assert [e.value for e in at.error] == ["Not allowed: your roles do not include this page."]
+        assert not at.title
+
+
+def test_wrong_password_says_so_and_signs_nobody_in() -> None:
+    at = signed_in("fiona", "not it")
+    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    assert menu(at) == []
+
+
+def test_ten_wrong_passwords_pause_sign_in() -> None:
+    for _ in range(9):
+        assert signed_in("ivan", "nope").error[0].value == "Wrong user name or password."
+    tenth = signed_in("ivan", "nope").error[0].value
+    assert tenth.startswith("Too many wrong passwords in a row")
+    locked = signed_in("ivan")
+    assert locked.error[0].value.startswith("Too many wrong passwords in a row")
+    assert menu(locked) == []
+
+
+def test_sign_out_returns_to_the_form() -> None:
+    at = signed_in("fiona")
+    at.sidebar.button[0].click().run()
+    assert menu(at) == []
+    assert at.text_input(key="signin.password") is not None
+
+
+def test_acknowledge_from_finance_is_audited(app_env: Database) -> None:
+    at = signed_in("fiona")
+    at.switch_page("app_pages/finance_close.py").run()
+    item = at.selectbox[0].value
+    at.button(key="FormSubmitter:finance.items.actions-Acknowledge").click().run()
+    assert not at.exception
+    assert "recorded in the audit log" in at.success[0].value
+    with app_env.connection() as conn:
+        status = conn.execute("SELECT status FROM exception_item WHERE id = %s", (item,)).fetchone()
+        audit = conn.execute(
+            "SELECT actor, action FROM audit_log WHERE target_id = %s", (str(item),)
+        ).fetchall()
+    assert status == ("acknowledged",)
+    assert audit == [("fiona", "exception.acknowledge")]
+
+
+def test_record_view_shows_the_record_in_every_system(app_env: Database) -> None:
+    with app_env.connection() as conn:
+        row = conn.execute(
+            "SELECT i.link_ref FROM source_record i WHERE i.system = 'netsuite' "
+            "AND i.object_type = 'invoice' AND i.link_ref IS NOT NULL LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    at = signed_in("ivan")
+    at.query_params["system"] = "stripe"
+    at.query_params["id"] = row[0]
+    at.switch_page("app_pages/record_view.py").run()
+    assert not at.exception
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "**stripe**" in markdown and "**netsuite**" in markdown and row[0] in markdown
