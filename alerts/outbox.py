@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 
 from alerts.messages import Envelope
 from alerts.slack import SlackPayload, render
+from alerts.slack_lookup import find_posted, idempotency_metadata
 from syncwatch.config import Settings
 from syncwatch.config.base import read_secret
 from syncwatch.database import Database
@@ -36,20 +36,16 @@ from syncwatch.logs import redact, register_secret
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "syncwatch_notification"
 CLIENT_TIMEOUT_SECONDS = 30
 # A claimed row is invisible to other senders this long: longer than one Slack call can take.
 CLAIM_LEASE = timedelta(seconds=CLIENT_TIMEOUT_SECONDS * 4)
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_CAP = timedelta(minutes=10)
-HISTORY_PAGES = 10
-HISTORY_PAGE_SIZE = 200
 # Slack answers these with HTTP 200 and ok:false when the request may succeed later.
 RETRYABLE_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
      "request_timeout"}
 )  # fmt: skip
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
 
 ClientFactory = Callable[[str], WebClient]
 
@@ -277,16 +273,16 @@ def _call(
             return _Sent(parent.channel_id, parent.ts)
         channel, thread_ts = parent.channel_id, parent.ts
     if row.attempts > 1:
-        earlier = _find_posted(conn, client, row, channel, thread_ts)
+        earlier = find_posted(conn, client, row.key, channel, thread_ts)
         if earlier is not None:
-            log.info("notification #%d was already posted (ts %s): adopted", row.id, earlier.ts)
-            return earlier
+            log.info("notification #%d was already posted (ts %s): adopted", row.id, earlier[1])
+            return _Sent(*earlier)
     response = client.chat_postMessage(
         channel=channel,
         text=payload.text,
         blocks=payload.blocks,
         thread_ts=thread_ts,
-        metadata={"event_type": METADATA_EVENT, "event_payload": {"idempotency_key": row.key}},
+        metadata=idempotency_metadata(row.key),
     )
     return _Sent(str(response["channel"]), str(response["ts"]))
 
@@ -305,73 +301,6 @@ def _classify(exc: SlackApiError) -> _Outcome:
     if error in RETRYABLE_ERRORS:
         return _Retry(error)
     return _Dead(error or f"HTTP {status} from Slack")
-
-
-def _channel_id(conn: psycopg.Connection[Any], client: WebClient, channel: str) -> str | None:
-    if _CHANNEL_ID.match(channel):
-        return channel
-    known = conn.execute(
-        "SELECT slack_channel_id FROM notification_outbox "
-        "WHERE channel = %s AND slack_channel_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-        (channel,),
-    ).fetchone()
-    if known:
-        return str(known[0])
-    cursor = None
-    for _ in range(HISTORY_PAGES):
-        page = client.conversations_list(
-            types="public_channel,private_channel", limit=HISTORY_PAGE_SIZE, cursor=cursor
-        )
-        channels: list[dict[str, Any]] = page.get("channels", [])
-        for candidate in channels:
-            if candidate.get("name") == channel.lstrip("#"):
-                return str(candidate["id"])
-        cursor = _next_cursor(page.data)
-        if not cursor:
-            break
-    return None
-
-
-def _next_cursor(data: Any) -> str | None:
-    meta = data.get("response_metadata") if isinstance(data, dict) else None
-    return str(meta["next_cursor"]) if isinstance(meta, dict) and meta.get("next_cursor") else None
-
-
-def _find_posted(
-    conn: psycopg.Connection[Any],
-    client: WebClient,
-    row: _Row,
-    channel: str,
-    thread_ts: str | None,
-) -> _Sent | None:
-    """The message an earlier attempt of ``row`` left in Slack, if any."""
-    channel_id = _channel_id(conn, client, channel)
-    if channel_id is None:
-        # Slack lists no such channel, so no earlier attempt can have posted there.
-        return None
-    cursor = None
-    for _ in range(HISTORY_PAGES):
-        common: dict[str, Any] = {
-            "channel": channel_id, "limit": HISTORY_PAGE_SIZE, "cursor": cursor,
-            "include_all_metadata": True,
-        }  # fmt: skip
-        page = (
-            client.conversations_replies(ts=thread_ts, **common)
-            if thread_ts
-            else client.conversations_history(**common)
-        )
-        messages: list[dict[str, Any]] = page.get("messages", [])
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == METADATA_EVENT
-                and (metadata.get("event_payload") or {}).get("idempotency_key") == row.key
-            ):
-                return _Sent(channel_id, str(message["ts"]))
-        cursor = _next_cursor(page.data)
-        if not cursor:
-            break
-    return None
 
 
 def _settle(

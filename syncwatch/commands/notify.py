@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated
 
 import typer
@@ -19,7 +20,9 @@ app = typer.Typer(help="Slack notification delivery.", no_args_is_help=True)
 @app.command()
 def deliver(ctx: typer.Context) -> None:
     """Deliver the due notifications once (logged as a dry run when no Slack token is set)."""
-    configure_logging()
+    if not logging.getLogger().handlers:
+        # Dry-run messages and delivery problems are reported through the log.
+        configure_logging()
     context = context_of(ctx)
     report = deliver_due(context.database(), context.settings(required=False), context.clock.now())
     retry = (

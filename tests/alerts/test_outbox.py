@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
+from typer.testing import CliRunner
 
 from alerts.messages import AlertMessage, ReportMessage, ThreadReply
-from alerts.outbox import METADATA_EVENT, DeliveryReport, dead_notifications, deliver_due
+from alerts.outbox import DeliveryReport, dead_notifications, deliver_due
+from alerts.slack_lookup import METADATA_EVENT
 from sandbox.slack_standin import (
     DropConnection,
     RateLimited,
@@ -24,8 +26,11 @@ from sandbox.slack_standin import (
     SlackError,
     SlackStandIn,
 )
+from syncwatch.clock import Clock
+from syncwatch.commands import notify as notify_cli
 from syncwatch.config import Settings
 from syncwatch.config.models import SlackSettings
+from syncwatch.context import AppContext
 from syncwatch.database import Database
 from tests.alerts import samples
 from tests.sandbox.servers import bound_socket, running_app
@@ -317,3 +322,28 @@ def test_dry_run_without_a_token_logs_and_marks_sent(
     enqueue(db, "g1:late-reply", "reply", samples.reply(), parent=1)
     assert deliver_due(db, slack.settings, T0).dead == 1
     assert outbox(db)["g1:late-reply"]["last_error"].startswith("its parent was delivered in dry")
+
+
+def test_notify_cli_delivers_and_lists_dead(
+    db: Database, slack: Slack, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    config = tmp_path / "syncwatch.yaml"
+    config.write_text(f"slack:\n  token_env: {TOKEN_ENV}\n  base_url: {slack.base_url}/api/\n")
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    slack.standin.fail_next("chat.postMessage", SlackError("is_archived"))
+    enqueue(db, "h1:post", "post", samples.posting_alert())
+    enqueue(db, "h2:post", "post", samples.posting_alert())
+
+    def run(*args: str) -> str:
+        context = AppContext(config_path=config, clock=Clock(T0))
+        try:
+            result = CliRunner().invoke(notify_cli.app, list(args), obj=context)
+        finally:
+            context.close()
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert run("deliver").strip() == "sent 1, dry run 0, retrying 0, dead 1"
+    (dead,) = json.loads(run("dead", "--json"))
+    assert (dead["idempotency_key"], dead["last_error"]) == ("h1:post", "is_archived")
+    assert "is_archived" in run("dead")

@@ -19,7 +19,7 @@ from alerts.slack import (
     format_value,
     render,
 )
-from sandbox.slack_standin import block_kit_problems
+from sandbox.block_kit import block_kit_problems
 from tests.alerts import samples
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
