@@ -69,6 +69,10 @@ def prepare(conn: psycopg.Connection[Any], settings: Settings, now: datetime) ->
     flows = {n: f for n, f in settings.flow_settings().items() if f.enabled}
     amendment = _approved_value(settings)
     params: dict[str, Any] = {"now": now, "flows": list(flows), "approved_value": amendment}
+    # Many short analytic statements: JIT compilation costs more than it saves, and the
+    # groupings over every invoice should sort in memory rather than spill to disk.
+    conn.execute("SET LOCAL jit = off")
+    conn.execute("SET LOCAL work_mem = '64MB'")
     run_script(conn, sql_text("flows", "prepare"), params)
     run_script(conn, sql_text("flows", "live_account"), params)
     run_script(conn, sql_text("flows", "customer_link"), params)

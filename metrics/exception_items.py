@@ -11,6 +11,8 @@ import psycopg
 from syncwatch.config import Settings
 
 # The age bucket moves as an item ages; it is a label of the metric, not part of the identity.
+# An unchanged open item is left alone: rewriting every open row on every compute would cost
+# more than the compute itself at scale, so last_seen is when the item last changed or reopened.
 _RECONCILE = """
 INSERT INTO exception_item AS x
     (fingerprint, metric, labels, system, object_type, external_id, related, amount_minor,
@@ -33,6 +35,11 @@ ON CONFLICT (fingerprint) DO UPDATE SET
     last_seen = EXCLUDED.last_seen,
     resolved_at = NULL,
     status = CASE WHEN x.resolved_at IS NOT NULL THEN 'open' ELSE x.status END
+WHERE x.resolved_at IS NOT NULL
+   OR (x.labels, x.related, x.amount_minor, x.currency, x.owner, x.since)
+      IS DISTINCT FROM
+      (EXCLUDED.labels, EXCLUDED.related, EXCLUDED.amount_minor, EXCLUDED.currency,
+       EXCLUDED.owner, EXCLUDED.since)
 """
 
 _RESOLVE = """

@@ -6,16 +6,14 @@ SELECT c.system,
        c.created_at,
        NULLIF(COALESCE(m.crm_account_id, c.account_ref), '') AS account_id
 FROM source_record c
-LEFT JOIN LATERAL (
-    SELECT l.crm_account_id
-    FROM account_link l
-    WHERE l.system = c.system AND l.customer_id = c.external_id AND l.decision = 'confirmed'
-    ORDER BY l.decided_at DESC
-    LIMIT 1
-) m ON true
+LEFT JOIN (
+    SELECT DISTINCT ON (system, customer_id) system, customer_id, crm_account_id
+    FROM account_link
+    WHERE decision = 'confirmed'
+    ORDER BY system, customer_id, decided_at DESC
+) m ON m.system = c.system AND m.customer_id = c.external_id
 WHERE c.system IN ('netsuite', 'stripe')
   AND c.object_type = 'customer'
   AND NOT c.is_deleted
   AND c.created_at <= %(now)s;
-CREATE INDEX ON customer_link (system, account_id);
 ANALYZE customer_link;

@@ -4,5 +4,4 @@ SELECT external_id, name, domain, created_at, amount_minor, currency
 FROM source_record
 WHERE system = 'salesforce' AND object_type = 'account'
   AND NOT is_deleted AND created_at <= %(now)s;
-ALTER TABLE live_account ADD PRIMARY KEY (external_id);
 ANALYZE live_account;

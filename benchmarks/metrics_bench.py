@@ -1,0 +1,134 @@
+"""Metric computation at scale, each figure beside a plain-SQL baseline of the same work.
+
+The store holds a generated company (default 1M accounts with their ERP and billing customers,
+invoices over the history and every middleware log line). Measured in the same run:
+- account reconciliation across the three systems (live accounts, effective customer links,
+  unmatched / orphan / duplicate counts) by our SQL, and by one plain join query;
+- a full compute (every flow, metric, exception item and history point), and plain SQL doing
+  the same joins and aggregates without our code;
+- a compute after 1% of the records changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from benchmarks.common import DEFAULT_SERVER, peak_rss_mib, scratch_database
+from benchmarks.raw_sql import RAW_ACCOUNTS, RAW_FULL
+from benchmarks.world_loader import load_world
+from metrics.engine import compute
+from metrics.flows import FLOWS
+from metrics.sqlfiles import query, run_script, sql_text
+from sandbox.generator import WorldSpec
+from sandbox.profile import load_profile
+from syncwatch.config import Settings
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def best_of(runs: int, action: Any) -> float:
+    """The fastest of ``runs`` timings (the others are warm-up and noise)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def our_account_reconciliation(conn: psycopg.Connection[Any], settings: Settings) -> None:
+    """Our SQL for the account flows and the unmatched / orphan / duplicate counts."""
+    params: dict[str, Any] = {"now": NOW, "flows": ["account_crm_to_erp", "account_crm_to_billing"]}
+    with conn.transaction():
+        run_script(conn, sql_text("flows", "prepare"), params)
+        run_script(conn, sql_text("flows", "live_account"), params)
+        run_script(conn, sql_text("flows", "customer_link"), params)
+        for name in params["flows"]:
+            d = FLOWS[name]
+            conn.execute(
+                query(sql_text("flows", "flow_item")).format(
+                    flow_query=query(sql_text("flows", name))
+                ),
+                {**params, "flow": name, "source_system": d.source_system,
+                 "source_object": d.source_object, "target_system": d.target_system,
+                 "sla_seconds": settings.flow_settings()[name].sla.total_seconds()},
+            )  # fmt: skip
+        for metric in ("unmatched_accounts", "orphan_customers", "duplicate_customers"):
+            conn.execute(query(sql_text("metrics", metric)), params).fetchall()
+
+
+def raw(conn: psycopg.Connection[Any], statements: list[str]) -> None:
+    """Plain SQL, read to the end, with the same session settings the compute uses."""
+    conn.execute("SET jit = off")
+    conn.execute("SET work_mem = '64MB'")
+    for statement in statements:
+        conn.execute(query(statement), {"now": NOW}).fetchall()
+
+
+def change_one_percent(conn: psycopg.Connection[Any], seed: int) -> int:
+    """Post 1% of the invoices again with new totals and mark 1% of accounts edited."""
+    rng = random.Random(seed)
+    with conn.transaction():
+        changed = conn.execute(
+            "UPDATE source_record SET amount_minor = amount_minor + 1, "
+            "updated_at = updated_at + interval '1 second' "
+            "WHERE system = 'netsuite' AND object_type = 'invoice' AND random() < 0.01"
+        ).rowcount
+        changed += conn.execute(
+            "UPDATE source_record SET updated_at = %s "
+            "WHERE system = 'salesforce' AND object_type = 'account' AND random() < 0.01",
+            (NOW - timedelta(minutes=rng.randint(1, 59)),),
+        ).rowcount
+    return changed
+
+
+def main() -> None:
+    """Load the world, run both sides, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--history-days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--server", default=DEFAULT_SERVER)
+    args = parser.parse_args()
+    profile = load_profile("default").model_copy(
+        update={"accounts": args.accounts, "history": timedelta(days=args.history_days)}
+    )
+    settings = Settings()
+    with scratch_database(args.server) as db:
+        started = time.perf_counter()
+        records, events = load_world(db, WorldSpec(args.seed, profile, NOW))
+        with db.connection() as conn:
+            sizes = dict(
+                conn.execute(
+                    "SELECT system || ' ' || object_type, count(*) FROM source_record GROUP BY 1"
+                ).fetchall()
+            )
+        print(f"loaded {records:,} records and {events:,} log events in "
+              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+        for name, count in sorted(sizes.items()):
+            print(f"  {name:<28} {count:>12,}")
+        with db.connection() as conn:
+            ours = best_of(args.runs, lambda: our_account_reconciliation(conn, settings))
+            base = best_of(args.runs, lambda: raw(conn, RAW_ACCOUNTS))
+        print(f"account reconciliation   ours {ours:6.2f} s   raw join {base:6.2f} s   "
+              f"{ours / base:.2f}×")  # fmt: skip
+        full = best_of(args.runs, lambda: compute(db, settings, NOW))
+        with db.connection() as conn:
+            base_full = best_of(args.runs, lambda: raw(conn, RAW_FULL))
+            changed = change_one_percent(conn, args.seed)
+        print(f"full compute             ours {full:6.2f} s   raw SQL  {base_full:6.2f} s   "
+              f"{full / base_full:.2f}×")  # fmt: skip
+        after = best_of(1, lambda: compute(db, settings, NOW + timedelta(minutes=5)))
+        print(f"compute after {changed:,} changed records (1%): {after:.2f} s")
+        print(f"peak RSS of the benchmark process {peak_rss_mib():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
