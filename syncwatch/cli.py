@@ -12,7 +12,17 @@ import typer
 
 from syncwatch import __version__, migrations
 from syncwatch.clock import Clock, parse_instant
-from syncwatch.commands import collect, metrics, sandbox
+from syncwatch.commands import (
+    alerts,
+    collect,
+    dashboard,
+    matches,
+    metrics,
+    notify,
+    report,
+    sandbox,
+    users,
+)
 from syncwatch.commands.common import context_of, err, out
 from syncwatch.context import AppContext
 from syncwatch.errors import SyncwatchError
@@ -34,6 +44,12 @@ app.command()(collect.collect)
 app.command()(metrics.compute)
 app.command()(metrics.status)
 app.command()(metrics.exceptions)
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(notify.app, name="notify")
+app.add_typer(report.app, name="report")
+app.add_typer(matches.app, name="matches")
+app.add_typer(users.app, name="users")
+app.command()(dashboard.dashboard)
 
 
 @app.callback()
