@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from alerts.messages import Envelope, Money, ReportMessage
+from alerts.slack import render
 from alerts.weekly import (
     AlertKpi,
     FlowKpi,
@@ -28,11 +29,19 @@ from alerts.weekly import (
     send_weekly_report,
 )
 from alerts.weekly_render import report_message, to_html, to_markdown
+from metrics.engine import compute
+from metrics.history import roll_up
+from sandbox.block_kit import block_kit_problems
+from sandbox.generator import WorldSpec, iter_bundles
+from sandbox.profile import Profile
+from sandbox.store_loader import rows
 from syncwatch.clock import Clock
 from syncwatch.commands import report as report_cli
 from syncwatch.config import Settings
 from syncwatch.context import AppContext
 from syncwatch.database import Database
+from syncwatch.store.events import append_events
+from syncwatch.store.records import upsert_records
 
 SETTINGS = Settings(timezone="Europe/Berlin", dashboard_url="http://dash.example")
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin
@@ -306,3 +315,46 @@ def test_cli_renders_a_week(
         assert result.output.startswith("# Weekly sync health — 2026-W47")
     else:
         assert "<h2>Top exceptions by money</h2>" in result.output
+
+
+@pytest.mark.slow
+def test_report_over_a_computed_sandbox_store(db: Database) -> None:
+    """Figures over a generated world computed three times agree with the stored points."""
+    world_now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    spec = WorldSpec(seed=11, profile=Profile.model_validate({"accounts": 300}), now=world_now)
+    settings = Settings(dashboard_url="http://dash.example")
+    evaluations = {}
+    for instant in (at("11-12T12:00"), at("11-18T12:00"), world_now):
+        with db.connection() as conn, conn.transaction():
+            for loaded in rows(iter_bundles(spec), instant):
+                upsert_records(conn, loaded.records, at=instant)
+                append_events(conn, loaded.events)
+        evaluations[instant] = compute(db, settings, instant)
+        with db.connection() as conn:
+            roll_up(conn, instant)
+
+    def value(instant: datetime, name: str, **labels: str) -> float | None:
+        found = [m.value for m in evaluations[instant].metrics
+                 if m.name == name and labels.items() <= m.labels.items()]  # fmt: skip
+        return sum(found) if found else None
+
+    with db.connection() as conn:
+        report = build_weekly_report(conn, settings, "2026-W47", NOW)
+    this = (at("11-18T12:00"), world_now)
+    for flow in report.flows:
+        seen = [v for t in this if (v := value(t, "sla_attainment", flow=flow.flow)) is not None]
+        expected = sum(seen) / len(seen) if seen else None
+        assert flow.attainment == pytest.approx(expected), flow.flow
+        assert flow.attainment_prev == pytest.approx(
+            value(at("11-12T12:00"), "sla_attainment", flow=flow.flow)
+        )
+    assert any(f.attainment is not None for f in report.flows)
+    assert report.posting_failures.count == value(world_now, "posting_failures")
+    assert report.stuck_amendments.count == value(world_now, "stuck_amendments")
+    for currency_amount in report.posting_failures.amounts:
+        assert currency_amount.amount_minor == value(
+            world_now, "posting_failures_amount", currency=currency_amount.currency
+        )
+    assert len(report.top_exceptions) <= 5 * len({e.amount.currency for e in report.top_exceptions})
+    payload = render(report_message(report, settings))
+    assert block_kit_problems(payload.blocks) == []
