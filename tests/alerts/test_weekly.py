@@ -60,6 +60,7 @@ class History:
         self.conn = conn
 
     def series(self, name: str, unit: str = "count", **labels: str) -> int:
+        """Create a series; return its id."""
         row = self.conn.execute(
             "INSERT INTO metric_series (name, labels, unit) VALUES (%s, %s, %s) RETURNING id",
             (name, json.dumps(labels), unit),
@@ -68,6 +69,7 @@ class History:
         return int(row[0])
 
     def points(self, series: int, *points: tuple[str, float]) -> None:
+        """Add raw points given as (``MM-DDTHH:MM``, value)."""
         for ts, value in points:
             self.conn.execute(
                 "INSERT INTO metric_point (series_id, ts, value) VALUES (%s, %s, %s)",
@@ -75,6 +77,7 @@ class History:
             )
 
     def rollup(self, series: int, res: str, bucket: str, total: float, n: int, last: float) -> None:
+        """Add one rollup bucket (min and max are not read by the report)."""
         self.conn.execute(
             "INSERT INTO metric_rollup (series_id, resolution, bucket, min, max, sum, count, last)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -83,6 +86,7 @@ class History:
 
 
 def seed_metrics(h: History) -> None:
+    """Two weeks of metric history with every boundary case the report must handle."""
     sla = h.series("sla_attainment", "ratio", **IB)
     # W47: hourly rollups (1.8/2 and 1.0/1), raw points in hours without a rollup (0.7 and
     # 0.5, the latter Monday 00:30 Berlin), a raw point inside a rolled-up hour (ignored) and
@@ -119,6 +123,7 @@ def seed_metrics(h: History) -> None:
 
 
 def seed_exceptions(conn: psycopg.Connection[Any]) -> None:
+    """Exception items open, resolved and opened around the end of W47."""
     items = [
         # metric, system, object, id, amount, currency, first_seen, resolved_at
         ("posting_failures", "stripe", "invoice", "in_A", 420_000, "USD", "11-20T00:00", None),
@@ -146,6 +151,7 @@ def seed_exceptions(conn: psycopg.Connection[Any]) -> None:
 
 
 def seed_alerts(conn: psycopg.Connection[Any]) -> None:
+    """Three alerts with firing events, acknowledgements and resolutions across both weeks."""
     alerts = [
         # severity, firing_since, acknowledged_at, resolved_at, firing events
         ("critical", "11-17T10:00", "11-17T10:30", "11-17T12:00", ["11-17T10:00"]),
@@ -171,6 +177,7 @@ def seed_alerts(conn: psycopg.Connection[Any]) -> None:
 
 @pytest.fixture
 def seeded(db: Database) -> Database:
+    """The store with the hand-computed fortnight."""
     with db.connection() as conn:
         seed_metrics(History(conn))
         seed_exceptions(conn)
