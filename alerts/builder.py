@@ -51,6 +51,15 @@ def humanize(delta: timedelta) -> str:
     return " ".join(parts[:2]) or "0m"
 
 
+def format_value(value: float, unit: str) -> str:
+    """A value as people read it: ratios in percent, seconds as a duration."""
+    if unit == "ratio":
+        return f"{value:.1%}"
+    if unit == "seconds":
+        return humanize(timedelta(seconds=value))
+    return f"{value:g}"
+
+
 def dashboard_link(settings: Settings, rule: AlertRule) -> str:
     """The dashboard page of the rule's owner, filtered to the rule."""
     return f"{settings.dashboard_url.rstrip('/')}/{rule.owner}?{urlencode({'rule': rule.name})}"
@@ -134,8 +143,11 @@ def build_message(
     elif state == "stale":
         summary = "Held as stale, neither firing nor resolved: " + "; ".join(stale_reasons or [])
     else:
-        count = f"{len(lines)} series" if len(lines) != 1 else "1 series"
-        summary = f"{condition} on {count}."
+        summary = (
+            f"{condition}: now {format_value(lines[0].value, lines[0].unit)}."
+            if len(lines) == 1
+            else f"{condition} on {len(lines)} series."
+        )
     if rule.summary:
         summary = f"{summary} {rule.summary}"
     return AlertMessage(

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
 
-from alerts.builder import LineView, build_message, humanize
+from alerts.builder import LineView, build_message, format_value, humanize
 from alerts.enqueue import Enqueued, Kind, enqueue
 from alerts.lifecycle import AlertState
 from alerts.messages import AlertMessage, ThreadReply
@@ -53,15 +53,6 @@ class Step:
     kind: Literal["post", "update", "resolve", "close"]
     state: MessageState
     reply: str | None = None
-
-
-def format_value(value: float, unit: str) -> str:
-    """A value as people read it: ratios in percent, seconds as a duration."""
-    if unit == "ratio":
-        return f"{value:.1%}"
-    if unit == "seconds":
-        return humanize(timedelta(seconds=value))
-    return f"{value:g}"
 
 
 def _labels(labels: dict[str, Any]) -> str:

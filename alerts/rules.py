@@ -122,8 +122,9 @@ class AlertRule(ConfigModel):
     def describe(self) -> str:
         """The condition as text, e.g. ``sla_breaches{flow=x} > 0``."""
         selector = ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
-        metric = f"{self.aggregate}({self.metric})" if self.aggregate else self.metric
-        return f"{metric}{{{selector}}} {self.op} {self.threshold:g}"
+        series = f"{self.metric}{{{selector}}}" if selector else self.metric
+        metric = f"{self.aggregate}({series})" if self.aggregate else series
+        return f"{metric} {self.op} {self.threshold:g}"
 
 
 class AlertSettings(ConfigModel):

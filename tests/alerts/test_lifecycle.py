@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from alerts.engine import evaluate_alerts
+from metrics.engine import compute
+from sandbox.generator import WorldSpec, iter_bundles
+from sandbox.profile import load_profile
+from sandbox.store_loader import rows
+from syncwatch.config import Settings
 from syncwatch.database import Database
+from syncwatch.store.events import append_events
+from syncwatch.store.records import upsert_records
 from tests.alerts.alert_world import (
     MINUTE,
     T0,
@@ -190,3 +197,33 @@ def test_resolve_after_keep_firing_for(db: Database) -> None:
     assert states(db, "invoice-breaches") == {'{"flow": "invoice_billing_to_erp"}': "firing"}
     step(db, config, T0 + timedelta(minutes=40), [breaches(0)])
     assert states(db, "invoice-breaches") == {'{"flow": "invoice_billing_to_erp"}': "resolved"}
+
+
+def load_world(db: Database, at: datetime) -> None:
+    spec = WorldSpec(seed=5, profile=load_profile("default").model_copy(update={"accounts": 120}),
+                     now=at)  # fmt: skip
+    with db.connection() as conn:
+        for loaded in rows(iter_bundles(spec), at):
+            upsert_records(conn, loaded.records, at=at)
+            append_events(conn, loaded.events)
+
+
+def test_default_rules_over_a_seeded_world(db: Database) -> None:
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    load_world(db, now)
+    config = Settings()
+    for minutes in (0, 20):
+        compute(db, config, now + minutes * MINUTE)
+        evaluate_alerts(db, config, now + minutes * MINUTE)
+    posts = [r for r in outbox(db) if r.kind == "post"]
+    by_rule = {r.message["rule"]: r for r in posts}
+    assert {"posting-failures", "sla-breaches.invoice_billing_to_erp"} <= set(by_rule)
+    posting = by_rule["posting-failures"]
+    assert posting.channel == "#finance-ops" and posting.message["severity"] == "critical"
+    [line] = posting.message["lines"]
+    assert line["records_affected"] == line["value"] > 0
+    assert line["money"] and 0 < len(line["top_records"]) <= 5
+    amounts = [r["amount"]["amount_minor"] for r in line["top_records"] if r["amount"]]
+    assert amounts == sorted(amounts, reverse=True)
+    assert all(r["ids"]["stripe"].startswith("in_") for r in line["top_records"])
+    assert len({r.key for r in outbox(db)}) == len(outbox(db))
