@@ -10,6 +10,7 @@ typo in one word of several still has.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -53,26 +54,45 @@ def block_keys(norm: str) -> set[str]:
     return keys
 
 
-def _blocks(accounts: Sequence[str], customers: Sequence[str]) -> list[tuple[IntArray, IntArray]]:
+def name_blocks(
+    accounts: Sequence[str], customers: Sequence[str]
+) -> list[tuple[IntArray, IntArray]]:
+    """(account indices, customer indices) sharing a blocking key, for keys not too common."""
     by_key: dict[str, list[int]] = {}
     for i, norm in enumerate(accounts):
         for key in block_keys(norm):
             by_key.setdefault(key, []).append(i)
     # Only keys some account has are collected; most customers' words are nobody's concern.
-    members: dict[str, list[int]] = {}
+    # A key is dropped the moment it grows past the cap, so common words cost one failed
+    # lookup per name from then on rather than an ever-growing list.
+    open_keys: dict[str, list[int]] = {key: [] for key in by_key}
     for j, norm in enumerate(customers):
         for key in block_keys(norm):
-            if key in by_key:
-                members.setdefault(key, []).append(j)
+            found = open_keys.get(key)
+            if found is not None:
+                found.append(j)
+                if len(found) > MAX_BLOCK:
+                    del open_keys[key]
     return [
         (np.asarray(by_key[key], dtype=np.int64), np.asarray(found, dtype=np.int64))
-        for key, found in members.items()
-        if len(found) <= MAX_BLOCK
+        for key, found in open_keys.items()
+        if found
     ]
 
 
+def _best_per_row(scores: npt.NDArray[np.float32], keep: int) -> npt.NDArray[np.bool_]:
+    """Cells at or above their row's ``keep``-th best score (ties kept) and above the cutoff."""
+    if scores.shape[1] <= keep:
+        return scores > 0
+    kth = np.partition(scores, scores.shape[1] - keep, axis=1)[:, scores.shape[1] - keep]
+    return (scores > 0) & (scores >= kth[:, None])
+
+
 def _score(
-    blocks: list[tuple[IntArray, IntArray]], accounts: Sequence[str], customers: Sequence[str]
+    blocks: list[tuple[IntArray, IntArray]],
+    accounts: Sequence[str],
+    customers: Sequence[str],
+    keep: int,
 ) -> FuzzyMatches:
     found_a: list[IntArray] = []
     found_c: list[IntArray] = []
@@ -90,7 +110,9 @@ def _score(
                 dtype=np.float32,
                 workers=-1 if big else 1,
             )
-            r, c = np.nonzero(scores)
+            # An account's best few over all blocks are among its best few in each block, so
+            # the rest of a block (similar numbers in a crowded name) can go at once.
+            r, c = np.nonzero(_best_per_row(scores, keep))
             if len(r):
                 found_a.append(rows[r])
                 found_c.append(customer_ids[c])
@@ -114,7 +136,10 @@ def fuzzy_matches(
     dropped before ranking, so a rejected pair never takes the place of another candidate.
     Within an account, ties go to the lower customer index.
     """
-    scored = _score(_blocks(accounts, customers), accounts, customers)
+    # Keeping that many more per block leaves room for every pair an account excluded.
+    most_excluded = max(Counter(a for a, _ in excluded).values(), default=0)
+    blocks = name_blocks(accounts, customers)
+    scored = _score(blocks, accounts, customers, per_account + most_excluded)
     if not len(scored):
         return scored
     width = np.int64(len(customers))

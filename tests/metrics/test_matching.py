@@ -119,13 +119,13 @@ def refresh(db: Database, **options: Any) -> int:
         return refresh_suggestions(conn, NOW, **options)
 
 
-def stored(db: Database) -> list[tuple[str, str, str, float, str, str]]:
+def stored(db: Database) -> list[tuple[Any, ...]]:
     with db.connection() as conn:
         rows = conn.execute(
             "SELECT system, crm_account_id, customer_id, score, method, reason "
             "FROM match_suggestion ORDER BY system, crm_account_id, score DESC, customer_id"
         ).fetchall()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return list(rows)
 
 
 def test_ranked_suggestions_by_domain_name_and_fuzzy_name(company: Database) -> None:
