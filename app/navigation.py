@@ -55,14 +55,14 @@ def allowed_pages(identity: Identity) -> list[PageSpec]:
     return [p for p in PAGES if identity.may(p.topic)]
 
 
-def build_pages(identity: Identity) -> dict[PageSpec, StreamlitPage]:
+def build_pages(identity: Identity | None) -> dict[PageSpec, StreamlitPage]:
     """Every page: the allowed ones go in the menu, the rest refuse when opened by URL.
 
     All pages are registered (the menu is drawn separately from the allowed ones), so a typed
     URL reaches the page's own role check, which answers "not allowed" instead of silently
-    showing another page.
+    showing another page. Registered before sign-in too, so a URL survives the sign-in form.
     """
-    allowed = allowed_pages(identity)
+    allowed = allowed_pages(identity) if identity is not None else []
     default = allowed[0] if allowed else PAGES[0]
     return {
         spec: st.Page(

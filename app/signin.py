@@ -11,6 +11,8 @@ from app.auth import Identity, mapped_identity, proxy_identity
 from app.runtime import Runtime
 from app.session import current_identity, remember
 
+JUST_SIGNED_IN = "auth.just_signed_in"
+
 
 def gate(rt: Runtime) -> Identity:
     """The identity of this session; draws the sign-in form and stops the run without one."""
@@ -70,6 +72,7 @@ def _sign_in_form(rt: Runtime) -> None:
         result = users.sign_in(conn, name.strip(), password, datetime.now(UTC))
     if result.identity is not None:
         remember(result.identity)
+        st.session_state[JUST_SIGNED_IN] = True
         st.rerun()
     st.error(result.message, icon=":material/lock:")
 

@@ -1,0 +1,149 @@
+"""Dashboard page queries at scale, each page beside a raw psycopg baseline of the same SQL.
+
+Seeds a large sandbox store (default 100,000 accounts: ~1 M records and log events), computes
+metrics at three instants so history and week-over-week values exist, then times every page's
+reads uncached: the app path (``app.queries.core.run``: execute, fetch, build the DataFrame)
+against ``cursor.execute`` + ``fetchall`` of the identical SQL and parameters. Target: p95
+≤ 300 ms per page.
+
+    .venv/bin/python -m benchmarks.pages_bench --accounts 100000 --runs 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+
+from app.queries import admin, executive, finance, integration, records, revops
+from app.queries.core import Query, Window, run
+from benchmarks.common import DEFAULT_SERVER, machine, scratch_database
+from benchmarks.world_loader import load_world
+from metrics.engine import compute
+from metrics.flows import FLOWS
+from metrics.matching import refresh_suggestions, suggestions
+from sandbox.generator import WorldSpec
+from sandbox.profile import Profile
+from syncwatch.config import Settings
+from syncwatch.database import Database
+from tests.app.store import NOW, add_operations
+
+Reads = list[tuple[Query, dict[str, Any]]]
+
+
+def seed(db: Database, accounts: int) -> None:
+    """Load the world as of NOW and compute a week ago, a day ago and now."""
+    started = time.perf_counter()
+    spec = WorldSpec(seed=11, profile=Profile.model_validate({"accounts": accounts}), now=NOW)
+    stored, events = load_world(db, spec)
+    print(f"seeded {accounts:,} accounts: {stored:,} records, {events:,} log events "
+          f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    for at in (NOW - timedelta(days=7), NOW - timedelta(days=1), NOW):
+        evaluation = compute(db, Settings(), at)
+        print(f"compute at {at:%Y-%m-%d}: {evaluation.duration_ms:,} ms, "
+              f"{evaluation.open_exceptions:,} open exception items")  # fmt: skip
+    with db.connection() as conn:
+        refresh_suggestions(conn, NOW)
+    add_operations(db)
+    with db.connection(autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def pages(conn: psycopg.Connection[Any]) -> dict[str, Reads]:
+    """Every page's reads with their parameters, for one record picked from the store."""
+    flows = list(FLOWS)
+    row = conn.execute(
+        "SELECT external_id FROM exception_item WHERE metric = 'posting_failures' LIMIT 1"
+    ).fetchone()
+    invoice = row[0] if row else "in_missing"
+    return {
+        "executive": list(executive.QUERIES),
+        "finance": list(finance.QUERIES),
+        "revops": list(revops.QUERIES),
+        "integration": integration.query_list(flows, NOW),
+        "record": records.query_list(flows, "stripe", invoice),
+        "admin": admin.query_list(NOW - timedelta(days=7)),
+    }
+
+
+def _timings(
+    conn: psycopg.Connection[Any], reads: Reads, window: Window, runs: int,
+    one: Callable[[psycopg.Connection[Any], str, dict[str, Any]], object],
+    extra: Callable[[psycopg.Connection[Any]], object] | None = None,
+) -> list[float]:  # fmt: skip
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        for query, params in reads:
+            one(conn, query.sql, window.params(**params))
+        if extra is not None:
+            extra(conn)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _raw(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> object:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20, method="inclusive")[18]
+
+
+def measure(db: Database, runs: int) -> None:
+    """Print p50/p95 per page for the app path and the raw baseline."""
+    with db.connection(autocommit=True) as conn:
+        until = conn.execute("SELECT max(ts) FROM metric_evaluation").fetchone()
+        window = Window(until=until[0] if until and until[0] else NOW, span=timedelta(days=7))
+        print(f"{'page':<12} {'queries':>7} {'app p50':>9} {'app p95':>9} "
+              f"{'raw p50':>9} {'raw p95':>9}")  # fmt: skip
+        for page, reads in pages(conn).items():
+            extra = None
+            if page == "revops":
+
+                def extra(c: psycopg.Connection[Any]) -> object:
+                    return suggestions(c, limit=200)
+
+            for _ in range(2):  # warm the server's buffers for both paths alike
+                _timings(conn, reads, window, 1, _raw, extra)
+            app = _timings(conn, reads, window, runs, run, extra)
+            raw = _timings(conn, reads, window, runs, _raw, extra)
+            count = len(reads) + (1 if extra else 0)
+            print(f"{page:<12} {count:>7} {statistics.median(app):>7.1f}ms {_p95(app):>7.1f}ms "
+                  f"{statistics.median(raw):>7.1f}ms {_p95(raw):>7.1f}ms")  # fmt: skip
+
+
+@contextmanager
+def store(url: str | None, accounts: int, server: str) -> Iterator[Database]:
+    """An existing store (``--url``), or a scratch one seeded now and dropped afterwards."""
+    if url:
+        print(machine())
+        yield Database(url)
+        return
+    with scratch_database(server) as db:
+        seed(db, accounts)
+        yield db
+
+
+def main() -> None:
+    """Parse the options, seed (unless reusing a store) and measure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL admin URL")
+    parser.add_argument("--url", help="measure an already seeded store instead")
+    args = parser.parse_args()
+    with store(args.url, args.accounts, args.server) as db:
+        measure(db, args.runs)
+
+
+if __name__ == "__main__":
+    main()
