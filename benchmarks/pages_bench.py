@@ -57,7 +57,7 @@ def seed(db: Database, accounts: int) -> None:
 
 def pages(conn: psycopg.Connection[Any]) -> dict[str, Reads]:
     """Every page's reads with their parameters, for one record picked from the store."""
-    flows = list(FLOWS)
+    flows: list[str] = list(FLOWS)
     row = conn.execute(
         "SELECT external_id FROM exception_item WHERE metric = 'posting_failures' LIMIT 1"
     ).fetchone()
@@ -94,6 +94,11 @@ def _raw(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> obj
         return cur.fetchall()
 
 
+def _suggestions(conn: psycopg.Connection[Any]) -> object:
+    """The RevOps page's match suggestions (read through metrics.matching)."""
+    return suggestions(conn, limit=200)
+
+
 def _p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[18]
 
@@ -106,17 +111,12 @@ def measure(db: Database, runs: int) -> None:
         print(f"{'page':<12} {'queries':>7} {'app p50':>9} {'app p95':>9} "
               f"{'raw p50':>9} {'raw p95':>9}")  # fmt: skip
         for page, reads in pages(conn).items():
-            extra = None
-            if page == "revops":
-
-                def extra(c: psycopg.Connection[Any]) -> object:
-                    return suggestions(c, limit=200)
-
+            extra = _suggestions if page == "revops" else None
             for _ in range(2):  # warm the server's buffers for both paths alike
                 _timings(conn, reads, window, 1, _raw, extra)
             app = _timings(conn, reads, window, runs, run, extra)
             raw = _timings(conn, reads, window, runs, _raw, extra)
-            count = len(reads) + (1 if extra else 0)
+            count = len(reads) + (1 if extra is not None else 0)
             print(f"{page:<12} {count:>7} {statistics.median(app):>7.1f}ms {_p95(app):>7.1f}ms "
                   f"{statistics.median(raw):>7.1f}ms {_p95(raw):>7.1f}ms")  # fmt: skip
 

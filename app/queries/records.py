@@ -31,51 +31,63 @@ RECORD = Query(
     WHERE t.system = %(record_system)s AND r.external_id = %(record_id)s
     """,
 )
-# Records that name the same account, that this record references or that reference it,
-# plus the account's ERP/billing customers' invoices (parent_ref) one hop away.
+# The record's own row (by primary key, one probe per object type of its system).
+_ME = f"""
+    SELECT r.external_id, r.link_ref, r.parent_ref, r.account_ref, r.object_type
+    FROM ({OBJECT_TYPES}) AS t (system, object_type)
+    JOIN source_record r ON r.system = t.system AND r.object_type = t.object_type
+    WHERE t.system = %(record_system)s AND r.external_id = %(record_id)s
+"""
+# Rows this record references or that reference it (primary key and link_ref index probes),
+# and the account's customers in every system (account_ref index probes).
 RELATED = Query(
     "records.related",
     "record",
     f"""
-    WITH keys AS (
-        SELECT DISTINCT k FROM source_record r
-        CROSS JOIN LATERAL (VALUES (r.external_id), (r.link_ref), (r.parent_ref)) v (k)
-        WHERE r.system = %(record_system)s AND r.external_id = %(record_id)s AND k IS NOT NULL
+    WITH me AS ({_ME}),
+    k AS (
+        SELECT COALESCE(array_agg(DISTINCT x) FILTER (WHERE x IS NOT NULL), '{{}}') AS keys
+        FROM me CROSS JOIN LATERAL (VALUES (me.external_id), (me.link_ref), (me.parent_ref)) v (x)
     ),
-    account AS (
-        SELECT DISTINCT r.account_ref AS k FROM source_record r
-        WHERE r.system = %(record_system)s AND r.external_id = %(record_id)s
-          AND r.account_ref IS NOT NULL
-    ),
-    found AS (
-        SELECT {_COLUMNS}
-        FROM ({OBJECT_TYPES}) AS t (system, object_type)
-        CROSS JOIN LATERAL (
-            SELECT r.* FROM source_record r, keys
-            WHERE r.system = t.system AND r.object_type = t.object_type
-              AND (r.external_id = keys.k OR r.link_ref = keys.k)
-            UNION
-            SELECT r.* FROM source_record r, account
-            WHERE r.system = t.system AND r.object_type = t.object_type
-              AND (r.account_ref = account.k OR r.external_id = account.k)
-              AND t.object_type IN ('account', 'customer', 'organization')
-        ) r
+    a AS (
+        SELECT COALESCE(array_agg(DISTINCT account_ref) FILTER (WHERE account_ref IS NOT NULL),
+                        '{{}}') AS accounts
+        FROM me
     )
-    SELECT DISTINCT * FROM found
-    WHERE NOT (system = %(record_system)s AND external_id = %(record_id)s)
-    ORDER BY system, object_type, external_id
+    SELECT DISTINCT {_COLUMNS}
+    FROM ({OBJECT_TYPES}) AS t (system, object_type)
+    CROSS JOIN k CROSS JOIN a
+    CROSS JOIN LATERAL (
+        SELECT r.system, r.object_type, r.external_id FROM source_record r
+        WHERE r.system = t.system AND r.object_type = t.object_type
+          AND r.external_id = ANY (k.keys || a.accounts)
+        UNION
+        SELECT r.system, r.object_type, r.external_id FROM source_record r
+        WHERE r.system = t.system AND r.object_type = t.object_type AND r.link_ref = ANY (k.keys)
+        UNION
+        SELECT r.system, r.object_type, r.external_id FROM source_record r
+        WHERE r.system = t.system AND r.object_type = t.object_type
+          AND t.object_type IN ('account', 'customer', 'organization')
+          AND r.account_ref = ANY (a.accounts)
+    ) hit
+    JOIN source_record r ON (r.system, r.object_type, r.external_id)
+                          = (hit.system, hit.object_type, hit.external_id)
+    WHERE NOT (r.system = %(record_system)s AND r.external_id = %(record_id)s)
+    ORDER BY r.system, r.object_type, r.external_id
     LIMIT 200
     """,
 )
 TRAIL = Query(
     "records.trail",
     "record",
-    """
-    WITH keys AS (
-        SELECT DISTINCT k FROM source_record r
-        CROSS JOIN LATERAL (VALUES (r.external_id), (r.link_ref),
-            (CASE WHEN r.object_type IN ('customer', 'organization') THEN r.account_ref END)) v (k)
-        WHERE r.system = %(record_system)s AND r.external_id = %(record_id)s AND k IS NOT NULL
+    f"""
+    WITH me AS ({_ME}),
+    keys AS (
+        SELECT DISTINCT k FROM me
+        CROSS JOIN LATERAL (VALUES (me.external_id), (me.link_ref),
+            (CASE WHEN me.object_type IN ('customer', 'organization') THEN me.account_ref END)
+        ) v (k)
+        WHERE k IS NOT NULL
         UNION SELECT %(record_id)s
     ),
     correlations AS (
