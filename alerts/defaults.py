@@ -18,6 +18,7 @@ ROUTES: dict[Owner, str] = {
 }
 SOURCE_UNHEALTHY = "source_unhealthy"
 METRICS_STALE = "metrics-stale"
+JOB_FAILING = "scheduler-job-failing"
 SLA_TARGET = 0.95
 ERROR_RATE_LIMIT = 0.05
 _MIN = timedelta(minutes=1)
@@ -45,6 +46,12 @@ def root_cause_rules(settings: Settings) -> list[AlertRule]:
             threshold=settings.alerts.stale_after.total_seconds(), severity="critical",
             title="Metrics are not being computed",
             summary="Every business alert is held as stale until the metrics compute runs again.",
+        ),
+        _rule(
+            JOB_FAILING, "integration", metric="scheduler_job_healthy", op="<", threshold=1,
+            group_by=["job"], severity="critical", for_=2 * _MIN,
+            title="A scheduled job is failing",
+            summary="The scheduler keeps running the other jobs; /healthz and the logs say why.",
         ),
     ]  # fmt: skip
 

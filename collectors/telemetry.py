@@ -29,7 +29,7 @@ RETRIES = Counter(
     "syncwatch_collector_retries_total", "Requests retried after a transient failure.", ["source"]
 )
 RATE_LIMITED = Counter(
-    "syncwatch_collector_rate_limited_total", "Requests refused as rate-limited.", ["source"]
+    "syncwatch_collector_refused_total", "Requests the source refused as rate-limited.", ["source"]
 )
 RUNS = Counter(
     "syncwatch_collector_runs_total", "Finished stream runs, by outcome.", ["source", "status"]

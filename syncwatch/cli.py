@@ -20,6 +20,7 @@ from syncwatch.commands import (
     metrics,
     notify,
     report,
+    run,
     sandbox,
     users,
 )
@@ -50,6 +51,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(matches.app, name="matches")
 app.add_typer(users.app, name="users")
 app.command()(dashboard.dashboard)
+app.command()(run.run)
 
 
 @app.callback()
@@ -73,12 +75,25 @@ def root(
             help="Data directory of the embedded PostgreSQL (when DATABASE_URL is unset)."
         ),
     ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            help="Run simulated time this many times faster from --now (or $SYNCWATCH_SPEED).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Shared options; they go before the command name."""
-    frozen = now or os.environ.get("SYNCWATCH_NOW")
+    start = now or os.environ.get("SYNCWATCH_NOW")
+    rate = speed if speed is not None else float(os.environ.get("SYNCWATCH_SPEED") or 0)
+    anchor = os.environ.get("SYNCWATCH_CLOCK_ANCHOR")
     context = AppContext(
         config_path=config,
-        clock=Clock(parse_instant(frozen) if frozen else None),
+        clock=Clock(
+            parse_instant(start) if start else None,
+            speed=rate,
+            anchor=float(anchor) if anchor else None,
+        ),
         data_dir=data_dir,
     )
     ctx.obj = context

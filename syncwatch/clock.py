@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 from syncwatch.errors import SyncwatchError
 
@@ -33,11 +34,34 @@ def format_instant(value: datetime) -> str:
 
 
 class Clock:
-    """Now, either frozen at a given instant or the wall clock."""
+    """Now: the wall clock, an instant frozen by ``--now``, or simulated time.
 
-    def __init__(self, frozen: datetime | None = None) -> None:
-        self.frozen = frozen
+    Simulated time starts at ``start`` when the wall clock read ``anchor`` (epoch seconds) and
+    runs ``speed`` times faster. Processes given the same start, anchor and speed agree on now,
+    which is how the demo's sandbox and scheduler share one accelerated day.
+    """
+
+    def __init__(
+        self, start: datetime | None = None, *, speed: float = 0.0, anchor: float | None = None
+    ) -> None:
+        if speed < 0:
+            raise ClockError(f"--speed: must not be negative (got {speed})")
+        if speed and start is None:
+            raise ClockError("--speed needs --now (the simulated start)")
+        self.start = start
+        self.speed = speed
+        self.anchor = time.time() if anchor is None else anchor
+
+    @property
+    def frozen(self) -> datetime | None:
+        """The fixed instant, when time does not move."""
+        return self.start if not self.speed else None
 
     def now(self) -> datetime:
         """The current evaluation instant (UTC)."""
-        return self.frozen if self.frozen is not None else datetime.now(UTC)
+        if self.start is None:
+            return datetime.now(UTC)
+        if not self.speed:
+            return self.start
+        elapsed = (time.time() - self.anchor) * self.speed
+        return self.start + timedelta(seconds=elapsed)

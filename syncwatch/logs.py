@@ -44,5 +44,5 @@ def configure_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "alembic", "urllib3"):
+    for noisy in ("httpx", "httpcore", "alembic", "urllib3", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -89,7 +89,10 @@ def serve(
     from sandbox.server import SandboxEndpoints
     from sandbox.server import serve as serve_sandbox
 
-    now = context_of(ctx).clock.now().replace(microsecond=0)
+    clock = context_of(ctx).clock
+    # A running product clock (--speed) drives the world too, so both agree on now.
+    speed = clock.speed or speed
+    now = clock.now().replace(microsecond=0)
     spec = WorldSpec(
         seed=seed,
         profile=resolve_profile(profile, accounts),

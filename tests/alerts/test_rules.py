@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from alerts.defaults import METRICS_STALE, ROUTES, SOURCE_UNHEALTHY, default_rules, effective_rules
+from alerts.defaults import (
+    JOB_FAILING,
+    METRICS_STALE,
+    ROUTES,
+    SOURCE_UNHEALTHY,
+    default_rules,
+    effective_rules,
+)
 from alerts.dependencies import dependent_sources
 from alerts.rules import AlertRule
 from syncwatch.config import ConfigError, Settings, load_settings
@@ -124,7 +131,7 @@ def test_disabled_flow_and_defaults_off() -> None:
     assert "stuck-amendments" not in names
     assert not any(n.endswith("amendment_crm_to_billing") for n in names)
     off = Settings.model_validate({"alerts": {"defaults": False}})
-    assert [r.name for r in effective_rules(off)] == [SOURCE_UNHEALTHY, METRICS_STALE]
+    assert [r.name for r in effective_rules(off)] == [SOURCE_UNHEALTHY, METRICS_STALE, JOB_FAILING]
 
 
 def test_configured_rule_replaces_the_default_of_that_name() -> None:

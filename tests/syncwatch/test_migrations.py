@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "metric_evaluation",
     "match_suggestion",
     "alert_incident",
+    "job_health",
 }
 
 

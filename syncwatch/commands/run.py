@@ -1,0 +1,45 @@
+"""``syncwatch run``: the scheduler and the Prometheus exporter, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from metrics.exporter import serve_exporter
+from syncwatch.commands.common import context_of, out
+from syncwatch.logs import configure_logging
+from syncwatch.service import Service
+
+
+def run(
+    ctx: typer.Context,
+    metrics_host: Annotated[
+        str, typer.Option(help="Address of /metrics and /healthz.")
+    ] = "0.0.0.0",  # noqa: S104
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Port of /metrics and /healthz (default: metrics_port).")
+    ] = None,
+) -> None:
+    """Run every job on its schedule and serve /metrics and /healthz; SIGTERM stops cleanly."""
+    configure_logging()
+    context = context_of(ctx)
+    settings = context.settings()
+    db = context.database()
+    port = metrics_port or settings.metrics_port
+    exporter = serve_exporter(db, context.clock, metrics_host, port)
+    service = Service(db, settings, context.clock)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    service.start()
+    out.print(f"syncwatch running: {len(service.scheduler.get_jobs())} jobs, "
+              f"metrics on http://{metrics_host}:{port}/metrics")  # fmt: skip
+    while not stop.wait(1.0):
+        pass
+    out.print("stopping: letting running jobs finish…")
+    service.stop()
+    exporter.shutdown()
+    exporter.server_close()

@@ -1,0 +1,219 @@
+"""The scheduler: every job of syncwatch on its cadence, once across all workers.
+
+Each source is polled at its own interval, metrics are computed soon after new data arrives
+(and at least every ``COMPUTE_EVERY``), alerts are evaluated after each compute, the outbox is
+drained, history is rolled up, match suggestions are refreshed and the weekly report goes out on
+its cron. A job
+never runs twice at once: APScheduler allows one instance per process and coalesces missed runs
+into one, and a PostgreSQL advisory lock per job keeps two ``syncwatch run`` processes on one
+database from running the same job together.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import Counter, Histogram
+
+from alerts.engine import evaluate_alerts
+from alerts.outbox import deliver_due
+from alerts.weekly import send_weekly_report
+from collectors.registry import build_connector
+from collectors.runner import collect_source
+from metrics.engine import compute
+from metrics.history import roll_up
+from metrics.matching import refresh_suggestions
+from syncwatch.clock import Clock
+from syncwatch.config import Settings
+from syncwatch.database import Database
+from syncwatch.locks import advisory_lock
+
+log = logging.getLogger(__name__)
+
+COMPUTE_EVERY = timedelta(minutes=1)
+COMPUTE_TICK = timedelta(seconds=5)
+DELIVER_EVERY = timedelta(seconds=10)
+ROLLUP_EVERY = timedelta(minutes=5)
+MATCHING_EVERY = timedelta(minutes=15)
+
+JOB_RUNS = Counter(
+    "syncwatch_job_runs_total", "Scheduled job runs, by job and outcome.", ["job", "outcome"]
+)
+JOB_SECONDS = Histogram(
+    "syncwatch_job_seconds",
+    "Duration of one scheduled job run.",
+    ["job"],
+    buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900),
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled job: what it does and when."""
+
+    id: str
+    action: Callable[[], None]
+    trigger: IntervalTrigger | CronTrigger
+
+
+class Service:
+    """Registers every job on a background scheduler and runs them until stopped.
+
+    Jobs never call back into the scheduler: APScheduler holds its job-store lock while it
+    waits for running jobs at shutdown, so a job modifying the schedule would deadlock a stop.
+    """
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self._fresh_data = threading.Event()
+        self._last_compute = 0.0
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+            timezone=UTC,
+        )
+
+    def jobs(self) -> list[Job]:
+        """Every job this configuration needs."""
+        jobs = [
+            Job(f"collect:{name}", self._collector(name), _every(source.poll_interval))
+            for name, source in self.settings.sources.items()
+            if source.enabled
+        ]
+        zone = self.settings.zone
+        return [
+            *jobs,
+            Job("compute", self._compute, _every(COMPUTE_TICK)),
+            Job("deliver", self._deliver, _every(DELIVER_EVERY)),
+            Job("rollup", self._roll_up, _every(ROLLUP_EVERY)),
+            Job("matching", self._matching, _every(MATCHING_EVERY)),
+            Job(
+                "weekly_report",
+                self._weekly,
+                CronTrigger.from_crontab(self.settings.slack.weekly_report_cron, timezone=zone),
+            ),
+        ]
+
+    def start(self) -> None:
+        """Register the jobs (each first run is due at once, except the weekly report)."""
+        now = datetime.now(UTC)
+        for job in self.jobs():
+            first = None if isinstance(job.trigger, CronTrigger) else now
+            self.scheduler.add_job(
+                self.run_job,
+                job.trigger,
+                args=[job.id, job.action],
+                id=job.id,
+                name=job.id,
+                next_run_time=first,
+                replace_existing=True,
+            )
+        self.scheduler.start()
+        log.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
+
+    def stop(self) -> None:
+        """Let running jobs finish, then stop."""
+        self.scheduler.shutdown(wait=True)
+        log.info("scheduler stopped")
+
+    def run_job(self, job_id: str, action: Callable[[], None]) -> str:
+        """Run one job under its advisory lock, recording its outcome; never raises."""
+        started = time.perf_counter()
+        with advisory_lock(self.db, f"job:{job_id}") as held:
+            if not held:
+                JOB_RUNS.labels(job_id, "skipped").inc()
+                log.info("%s: running in another worker, skipped", job_id)
+                return "skipped"
+            try:
+                action()
+            # The scheduler must outlive any one job's failure: the failure is logged, counted
+            # and stored as job health, where an alert rule picks it up.
+            except Exception as exc:
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                reason = f"{type(exc).__name__}: {detail}"
+                self._record(job_id, started, reason)
+                JOB_RUNS.labels(job_id, "failed").inc()
+                log.error("%s failed: %s", job_id, reason)
+                return "failed"
+        self._record(job_id, started, None)
+        JOB_RUNS.labels(job_id, "success").inc()
+        JOB_SECONDS.labels(job_id).observe(time.perf_counter() - started)
+        return "success"
+
+    def _record(self, job_id: str, started: float, reason: str | None) -> None:
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        at = self.clock.now()
+        with self.db.connection() as conn:
+            conn.execute(
+                """
+                INSERT INTO job_health AS j
+                    (job, healthy, reason, last_run_at, last_success_at, failures, duration_ms)
+                VALUES (%(job)s, %(ok)s, %(reason)s, %(at)s,
+                        CASE WHEN %(ok)s THEN %(at)s::timestamptz END,
+                        CASE WHEN %(ok)s THEN 0 ELSE 1 END, %(ms)s)
+                ON CONFLICT (job) DO UPDATE SET
+                    healthy = EXCLUDED.healthy, reason = EXCLUDED.reason,
+                    last_run_at = EXCLUDED.last_run_at,
+                    last_success_at = COALESCE(EXCLUDED.last_success_at, j.last_success_at),
+                    failures = CASE WHEN EXCLUDED.healthy THEN 0 ELSE j.failures + 1 END,
+                    duration_ms = EXCLUDED.duration_ms
+                """,
+                {
+                    "job": job_id,
+                    "ok": reason is None,
+                    "reason": reason,
+                    "at": at,
+                    "ms": duration_ms,
+                },
+            )
+
+    def _collector(self, name: str) -> Callable[[], None]:
+        def collect() -> None:
+            connector = build_connector(name, self.settings.sources[name], clock=self.clock)
+            try:
+                collect_source(self.db, connector, clock=self.clock)
+            finally:
+                connector.close()
+            # Fresh data: the next compute tick computes rather than waiting for the interval.
+            self._fresh_data.set()
+
+        return collect
+
+    def _compute(self) -> None:
+        due = time.monotonic() - self._last_compute >= COMPUTE_EVERY.total_seconds()
+        if not (due or self._fresh_data.is_set()):
+            return
+        self._fresh_data.clear()
+        self._last_compute = time.monotonic()
+        now = self.clock.now()
+        compute(self.db, self.settings, now)
+        evaluate_alerts(self.db, self.settings, now)
+
+    def _deliver(self) -> None:
+        deliver_due(self.db, self.settings, self.clock.now())
+
+    def _roll_up(self) -> None:
+        with self.db.connection() as conn:
+            roll_up(conn, self.clock.now())
+
+    def _matching(self) -> None:
+        with self.db.connection() as conn, conn.transaction():
+            refresh_suggestions(conn, self.clock.now())
+
+    def _weekly(self) -> None:
+        send_weekly_report(self.db, self.settings, self.clock.now())
+
+
+def _every(interval: timedelta) -> IntervalTrigger:
+    return IntervalTrigger(seconds=max(1, int(interval.total_seconds())), timezone=UTC)

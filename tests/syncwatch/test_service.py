@@ -1,0 +1,148 @@
+"""The scheduler service: one runner per job across processes, failures recorded, clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from metrics.engine import compute
+from metrics.exporter import serve_exporter
+from syncwatch.clock import Clock
+from syncwatch.config import Settings
+from syncwatch.database import Database
+from syncwatch.service import Service
+from tests.metrics.fixtures import NOW, H, Store
+from tests.sandbox.servers import bound_socket
+
+CLOCK = Clock(NOW)
+
+
+def job_health(db: Database) -> dict[str, tuple[bool, str | None, int]]:
+    with db.connection() as conn:
+        rows = conn.execute("SELECT job, healthy, reason, failures FROM job_health").fetchall()
+    return {job: (healthy, reason, failures) for job, healthy, reason, failures in rows}
+
+
+def test_two_workers_never_run_one_job_together(db: Database) -> None:
+    first, second = Service(db, Settings(), CLOCK), Service(db, Settings(), CLOCK)
+    started, release = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+
+    def slow() -> None:
+        started.set()
+        release.wait(10)
+
+    worker = threading.Thread(target=lambda: outcomes.append(first.run_job("compute", slow)))
+    worker.start()
+    assert started.wait(10)
+    assert second.run_job("compute", lambda: None) == "skipped"
+    release.set()
+    worker.join(10)
+    assert outcomes == ["success"]
+    assert second.run_job("compute", lambda: None) == "success"
+
+
+def test_a_failing_job_is_recorded_and_the_next_run_goes_on(db: Database) -> None:
+    service = Service(db, Settings(), CLOCK)
+
+    def broken() -> None:
+        raise RuntimeError("the ERP said no\nsecond line")
+
+    assert service.run_job("matching", broken) == "failed"
+    assert service.run_job("matching", broken) == "failed"
+    assert job_health(db)["matching"] == (False, "RuntimeError: the ERP said no", 2)
+    compute(db, Settings(), NOW)
+    with db.connection() as conn:
+        healthy = conn.execute(
+            "SELECT p.value FROM metric_point p JOIN metric_series s ON s.id = p.series_id "
+            "WHERE s.name = 'scheduler_job_healthy' AND s.labels ->> 'job' = 'matching'"
+        ).fetchone()
+    assert healthy == (0.0,)
+    assert service.run_job("matching", lambda: None) == "success"
+    assert job_health(db)["matching"] == (True, None, 0)
+
+
+def test_every_job_is_registered_with_one_instance_and_coalescing(db: Database) -> None:
+    service = Service(db, Settings(timezone="Europe/Berlin"), CLOCK)
+    service.start()
+    try:
+        jobs = {j.id: j for j in service.scheduler.get_jobs()}
+    finally:
+        service.stop()
+    assert set(jobs) == {"compute", "deliver", "rollup", "matching", "weekly_report"}
+    assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
+    fire = jobs["weekly_report"].trigger.get_next_fire_time(None, datetime.now(UTC))
+    weekly = fire.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (weekly.isoweekday(), weekly.hour, weekly.minute) == (1, 8, 0)
+
+
+def test_exporter_serves_gauges_and_health(db: Database) -> None:
+    store = Store()
+    store.invoice("in_1", finalized=NOW - 30 * H, total=12_50, currency="EUR")
+    store.compute(db)
+    sock = bound_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    server = serve_exporter(db, CLOCK, "127.0.0.1", port, registry=CollectorRegistry())
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+        body = json.loads(
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    lines = text.decode().splitlines()
+    assert 'syncwatch_sla_breaches{flow="invoice_billing_to_erp"} 1.0' in lines
+    assert 'syncwatch_silent_misses_amount_minor_units{currency="EUR"} 1250.0' in lines
+    stamp = next(line for line in lines if line.startswith("syncwatch_last_compute_timestamp"))
+    assert float(stamp.split()[1]) == NOW.timestamp()
+    assert body == {"database": "ok", "sources": {}, "jobs": {}}
+
+
+def test_sigterm_finishes_and_exits_cleanly(db: Database, tmp_path: Path, repo_root: Path) -> None:
+    config = tmp_path / "syncwatch.yaml"
+    config.write_text("timezone: UTC\n", encoding="utf-8")
+    sock = bound_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "DATABASE_URL": db.url, "SYNCWATCH_NOW": NOW.isoformat()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "syncwatch", "--config", str(config), "run",
+         "--metrics-host", "127.0.0.1", "--metrics-port", str(port)],
+        cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "scheduler stopped" in output
+    assert job_health(db)["compute"][0] is True
+
+
+@pytest.fixture(autouse=True)
+def _utc_now() -> None:
+    assert datetime.now(UTC).tzinfo is UTC
