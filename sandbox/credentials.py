@@ -16,6 +16,7 @@ _DEMO_NS_CONSUMER_SECRET = "sandbox-netsuite-consumer-secret"  # noqa: S105
 _DEMO_NS_TOKEN_SECRET = "sandbox-netsuite-token-secret"  # noqa: S105
 _DEMO_NS_BEARER = "sandbox-netsuite-oauth2-access-token"
 _DEMO_ZD_TOKEN = "sandbox-zendesk-api-token"  # noqa: S105
+_DEMO_SLACK_TOKEN = "xoxb-sandbox-demo-bot-token"  # noqa: S105
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +67,4 @@ class SandboxCredentials:
     stripe: StripeCredentials = field(default_factory=StripeCredentials)
     netsuite: NetSuiteCredentials = field(default_factory=NetSuiteCredentials)
     zendesk: ZendeskCredentials = field(default_factory=ZendeskCredentials)
+    slack_token: str = field(default=_DEMO_SLACK_TOKEN, repr=False)

@@ -26,6 +26,7 @@ from sandbox.simulators.netsuite import create_netsuite_app
 from sandbox.simulators.salesforce import create_salesforce_app
 from sandbox.simulators.stripe import create_stripe_app
 from sandbox.simulators.zendesk import create_zendesk_app
+from sandbox.slack_standin import SlackStandIn
 
 __all__ = [
     "SandboxEndpoints",
@@ -45,6 +46,7 @@ class SandboxPorts:
     stripe: int = 8702
     netsuite: int = 8703
     zendesk: int = 8704
+    slack: int = 8705
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +57,18 @@ class SandboxEndpoints:
     stripe: str
     netsuite: str
     zendesk: str
+    slack: str
     log_dir: Path
+
+
+SLACK_CHANNELS = ("sync-alerts", "finance-ops", "revops", "exec-kpis")
+"""The channels the local Slack stand-in has: those the default alert rules and report use."""
 
 
 def build_apps(
     world: World, clock: SimulatedClock, spec: WorldSpec, credentials: SandboxCredentials
 ) -> dict[str, ASGIApp]:
-    """One simulator per system over ``world``, all reading the same clock."""
+    """One simulator per system over ``world``, all reading the same clock, and Slack."""
     profile = spec.profile
     return {
         "salesforce": create_salesforce_app(
@@ -82,6 +89,7 @@ def build_apps(
             credentials.zendesk.api_token,
             export_per_minute=profile.zendesk_export_per_minute,
         ),
+        "slack": SlackStandIn(credentials.slack_token, channels=SLACK_CHANNELS).app,
     }
 
 

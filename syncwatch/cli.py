@@ -16,6 +16,7 @@ from syncwatch.commands import (
     alerts,
     collect,
     dashboard,
+    demo,
     matches,
     metrics,
     notify,
@@ -52,6 +53,7 @@ app.add_typer(matches.app, name="matches")
 app.add_typer(users.app, name="users")
 app.command()(dashboard.dashboard)
 app.command()(run.run)
+app.command()(demo.demo)
 
 
 @app.callback()
@@ -140,20 +142,6 @@ def db_status(ctx: typer.Context) -> None:
         out.print(f"pending:  {', '.join(state.pending)} — run `syncwatch db upgrade`")
         raise typer.Exit(1)
     out.print("up to date")
-
-
-@app.command()
-def demo(ctx: typer.Context) -> None:
-    """Start the store (embedded PostgreSQL unless DATABASE_URL is set) and migrate it."""
-    context = context_of(ctx)
-    db = context.database(migrated=False)
-    if db.embedded is not None:
-        out.print(f"started embedded PostgreSQL in {db.embedded.data_dir}")
-    else:
-        out.print(f"using PostgreSQL at {db.display_url}")
-    applied = migrations.upgrade(db)
-    out.print(f"applied migrations: {', '.join(applied)}" if applied else "schema up to date")
-    out.print(f"store ready at revision {migrations.status(db).head}")
 
 
 def main() -> None:

@@ -51,6 +51,15 @@ class EmbeddedPostgres:
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
 
+    def fresh_database(self, name: str) -> str:
+        """Drop and recreate database ``name`` on this server; return its URL."""
+        with psycopg.connect(str(self._server.get_uri()), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return str(self._server.get_uri(name))
+
     def close(self) -> None:
         """Release this process's handle (stops the server if no other process holds one)."""
         self._server.cleanup()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -35,9 +36,10 @@ def dashboard(
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     out.print(f"dashboard on http://{host}:{port} (store {database.display_url})")
-    try:
-        completed = subprocess.run(command, env=env, check=False)  # noqa: S603 - fixed argv
-    except KeyboardInterrupt:
-        return
-    if completed.returncode not in (0, -2):
-        raise typer.Exit(completed.returncode)
+    server = subprocess.Popen(command, env=env)  # noqa: S603 - fixed argv
+    # Stopping this command stops the server: signals are passed on, then it is waited for.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda received, _: server.send_signal(received))
+    code = server.wait()
+    if code not in (0, -signal.SIGINT, -signal.SIGTERM):
+        raise typer.Exit(code)

@@ -84,9 +84,14 @@ def serve(
         "var/sandbox/logs"
     ),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    salesforce_port: Annotated[int, typer.Option(help="Salesforce simulator port.")] = 8701,
+    stripe_port: Annotated[int, typer.Option(help="Stripe simulator port.")] = 8702,
+    netsuite_port: Annotated[int, typer.Option(help="NetSuite simulator port.")] = 8703,
+    zendesk_port: Annotated[int, typer.Option(help="Zendesk simulator port.")] = 8704,
+    slack_port: Annotated[int, typer.Option(help="Slack Web API stand-in port.")] = 8705,
 ) -> None:
-    """Serve the Salesforce, Stripe, NetSuite and Zendesk simulators until Ctrl-C."""
-    from sandbox.server import SandboxEndpoints
+    """Serve the Salesforce, Stripe, NetSuite and Zendesk simulators and Slack until Ctrl-C."""
+    from sandbox.server import SandboxEndpoints, SandboxPorts
     from sandbox.server import serve as serve_sandbox
 
     clock = context_of(ctx).clock
@@ -102,9 +107,10 @@ def serve(
 
     def announce(endpoints: SandboxEndpoints) -> None:
         out.print(f"sandbox seed {seed}, profile {spec.profile.name}, now {now.isoformat()}")
-        for system in ("salesforce", "stripe", "netsuite", "zendesk"):
+        for system in ("salesforce", "stripe", "netsuite", "zendesk", "slack"):
             out.print(f"  {system:<11} {getattr(endpoints, system)}")
         out.print(f"  {'logs':<11} {endpoints.log_dir.resolve()}")
         out.print("Ctrl-C stops it.")
 
-    serve_sandbox(spec, log_dir=log_dir, host=host, speed=speed, on_ready=announce)
+    ports = SandboxPorts(salesforce_port, stripe_port, netsuite_port, zendesk_port, slack_port)
+    serve_sandbox(spec, log_dir=log_dir, host=host, ports=ports, speed=speed, on_ready=announce)

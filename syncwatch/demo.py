@@ -1,0 +1,218 @@
+"""The one-command demo: store, live sandbox, scheduler and dashboard, stopped together.
+
+Every child process runs the same simulated clock (a start instant, a wall-clock anchor and a
+speed passed through the environment), so the sandbox's world and syncwatch's "now" agree while
+time runs fast enough for the charts to move.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import yaml
+
+from app.users import add_user
+from syncwatch import migrations
+from syncwatch.clock import format_instant
+from syncwatch.config import Settings
+from syncwatch.config.sources import Source
+from syncwatch.database import Database
+from syncwatch.errors import SyncwatchError
+
+DEMO_DATABASE = "syncwatch_demo"
+DEMO_USERS: dict[str, list[str]] = {
+    "exec": ["executive"],
+    "finance": ["finance"],
+    "revops": ["revops"],
+    "integration": ["integration"],
+    "admin": ["admin"],
+}
+SANDBOX_SYSTEMS = ("salesforce", "stripe", "netsuite", "zendesk", "slack")
+
+
+class DemoError(SyncwatchError):
+    """A part of the demo did not start."""
+
+
+def demo_password(user: str) -> str:
+    """The printed password of a demo user (a local demo on loopback only)."""
+    return f"{user}-demo-2026"
+
+
+@dataclass
+class DemoOptions:
+    """What the demo runs and where."""
+
+    seed: int = 1
+    accounts: int = 500
+    speed: float = 60.0
+    sandbox_port: int = 8701
+    dashboard_port: int = 8501
+    metrics_port: int = 9108
+    work_dir: Path = Path("var/demo")
+
+
+@dataclass
+class Child:
+    """One child process and its log file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+
+@dataclass
+class DemoStack:
+    """The running demo's processes and where they answer."""
+
+    options: DemoOptions
+    children: list[Child] = field(default_factory=list)
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """The sandbox system ports, consecutive from ``sandbox_port``."""
+        return {s: self.options.sandbox_port + i for i, s in enumerate(SANDBOX_SYSTEMS)}
+
+    @property
+    def dashboard_url(self) -> str:
+        """Where the dashboard answers."""
+        return f"http://localhost:{self.options.dashboard_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        """Where Prometheus metrics are served."""
+        return f"http://localhost:{self.options.metrics_port}/metrics"
+
+    def effective_settings(self, settings: Settings) -> Settings:
+        """The configuration with every sandbox URL on this demo's ports."""
+        sources: dict[str, Source] = {}
+        for name, source in settings.sources.items():
+            if source.type == "middleware_logs":
+                path = str(self.options.work_dir.resolve() / "logs" / "*.jsonl")
+                sources[name] = source.model_copy(update={"path": path})
+            else:
+                url = f"http://127.0.0.1:{self.ports[source.type]}"
+                sources[name] = source.model_copy(update={"base_url": url})
+        slack = settings.slack.model_copy(
+            update={"base_url": f"http://127.0.0.1:{self.ports['slack']}/api/"}
+        )
+        return settings.model_copy(
+            update={
+                "sources": sources,
+                "slack": slack,
+                "env_file": None,
+                "dashboard_url": self.dashboard_url,
+                "metrics_port": self.options.metrics_port,
+            }
+        )
+
+    def prepare(self, db: Database, settings: Settings, at: datetime) -> tuple[Database, Path]:
+        """A fresh demo database with the schema and demo users; the effective config file."""
+        work = self.options.work_dir
+        shutil.rmtree(work / "logs", ignore_errors=True)
+        (work / "logs").mkdir(parents=True, exist_ok=True)
+        if db.embedded is not None:
+            db = Database(db.embedded.fresh_database(DEMO_DATABASE), embedded=db.embedded)
+        migrations.upgrade(db)
+        with db.connection() as conn:
+            for user, roles in DEMO_USERS.items():
+                add_user(conn, user, demo_password(user), roles, actor="demo", at=at)
+        config = work / "syncwatch.yaml"
+        effective = self.effective_settings(settings)
+        document = effective.model_dump(mode="json", by_alias=True, exclude={"env_file"})
+        config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        return db, config
+
+    def start(self, db: Database, config: Path, start: datetime, anchor: float) -> None:
+        """Start the sandbox, the scheduler and the dashboard, each waited for."""
+        env = {
+            **os.environ,
+            "DATABASE_URL": db.url,
+            "SYNCWATCH_CONFIG": str(config.resolve()),
+            "SYNCWATCH_NOW": format_instant(start),
+            "SYNCWATCH_SPEED": str(self.options.speed),
+            "SYNCWATCH_CLOCK_ANCHOR": repr(anchor),
+        }
+        opts = self.options
+        sandbox_ports = [f"--{s}-port={p}" for s, p in self.ports.items()]
+        self._spawn(
+            "sandbox",
+            ["sandbox", "serve", f"--seed={opts.seed}", f"--accounts={opts.accounts}",
+             f"--log-dir={opts.work_dir / 'logs'}", *sandbox_ports],
+            env,
+        )  # fmt: skip
+        for port in self.ports.values():
+            self._wait(f"http://127.0.0.1:{port}/", "sandbox", any_status=True)
+        self._spawn(
+            "scheduler",
+            ["run", "--metrics-host=127.0.0.1", f"--metrics-port={opts.metrics_port}"],
+            env,
+        )
+        self._wait(f"http://127.0.0.1:{opts.metrics_port}/healthz", "scheduler")
+        self._spawn("dashboard", ["dashboard", f"--port={opts.dashboard_port}"], env)
+        self._wait(f"http://127.0.0.1:{opts.dashboard_port}/_stcore/health", "dashboard")
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        log = (self.options.work_dir / f"{name}.log").open("wb")
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            [sys.executable, "-m", "syncwatch", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            # Its own process group: Ctrl-C reaches the demo, which stops children in order.
+            start_new_session=True,
+        )
+        self.children.append(Child(name, process, log))
+
+    def _wait(self, url: str, name: str, *, any_status: bool = False, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_children()
+            try:
+                with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own loopback URL
+                    return
+            except urllib.error.HTTPError:
+                if any_status:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise DemoError(f"the {name} did not answer at {url} within {timeout:.0f} s")
+
+    def check_children(self) -> None:
+        """Raise if a child process has exited."""
+        for child in self.children:
+            code = child.process.poll()
+            if code is not None:
+                log = self.options.work_dir / f"{child.name}.log"
+                raise DemoError(f"the {child.name} exited with code {code}: see {log}")
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop every child (last started first), killing any that does not stop in time."""
+        for child in reversed(self.children):
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+            try:
+                child.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait(10)
+            child.log.close()
+        self.children.clear()
+
+
+def clock_start() -> tuple[datetime, float]:
+    """The simulated start (now, to the second) and its wall-clock anchor."""
+    anchor = time.time()
+    return datetime.fromtimestamp(int(anchor), UTC), float(int(anchor))
