@@ -46,6 +46,8 @@ def our_account_reconciliation(conn: psycopg.Connection[Any], settings: Settings
     """Our SQL for the account flows and the unmatched / orphan / duplicate counts."""
     params: dict[str, Any] = {"now": NOW, "flows": ["account_crm_to_erp", "account_crm_to_billing"]}
     with conn.transaction():
+        conn.execute("SET LOCAL jit = off")
+        conn.execute("SET LOCAL work_mem = '64MB'")
         run_script(conn, sql_text("flows", "prepare"), params)
         run_script(conn, sql_text("flows", "live_account"), params)
         run_script(conn, sql_text("flows", "customer_link"), params)

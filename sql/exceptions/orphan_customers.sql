@@ -3,5 +3,5 @@ SELECT 'orphan_customers', jsonb_build_object('system', c.system), c.system, 'cu
        c.customer_id, NULL::bigint, NULL::text, c.created_at,
        jsonb_build_object('account_id', c.account_id)
 FROM customer_link c
-WHERE c.account_id IS NULL
-   OR NOT EXISTS (SELECT 1 FROM live_account a WHERE a.external_id = c.account_id)
+LEFT JOIN live_account a ON a.external_id = c.account_id
+WHERE a.external_id IS NULL
