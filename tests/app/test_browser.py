@@ -33,6 +33,10 @@ CHROMIUM_ARGS: Final = [
 SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
+# A loaded 2-core machine renders Streamlit pages slowly; assertions wait as long as actions do.
+expect.set_options(timeout=30_000)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
