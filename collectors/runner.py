@@ -90,7 +90,10 @@ def collect_source(
     """Poll every stream of ``connector`` once and record the source's health."""
     outcome = SourceOutcome(source=connector.name)
     try:
-        with db.connection() as conn:
+        # Autocommit: every page, run update and health record is its own explicit transaction,
+        # so a page is durable (and visible) as soon as it is stored; an implicit transaction
+        # here would turn them all into savepoints of one poll-long transaction.
+        with db.connection(autocommit=True) as conn:
             for stream in connector.streams():
                 result = _run_stream(conn, connector, stream, clock, on_page)
                 outcome.streams.append(result)

@@ -81,6 +81,8 @@ def commit_page(
     A crash before the commit leaves the old watermark, so the page is read again; a crash
     after it leaves nothing to redo. Either way no row is skipped or stored twice.
     """
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise RuntimeError("commit_page needs a connection outside a transaction")
     with conn.transaction():
         upsert = upsert_records(conn, page.records, at=at)
         new_events = append_events(conn, page.events)
