@@ -24,6 +24,19 @@ class Retention:
 
 
 RESOLUTIONS = {"5m": "5 minutes", "1h": "1 hour", "1d": "1 day"}
+_WIDTHS = {
+    "5 minutes": timedelta(minutes=5),
+    "1 hour": timedelta(hours=1),
+    "1 day": timedelta(days=1),
+}
+
+
+def _first_whole_bucket(since: datetime, width: str) -> datetime:
+    """The first bucket boundary at or after ``since`` (buckets are aligned on the epoch)."""
+    size = _WIDTHS[width]
+    epoch = datetime(1970, 1, 1, tzinfo=since.tzinfo)
+    buckets, remainder = divmod(since - epoch, size)
+    return epoch + (buckets + (1 if remainder else 0)) * size
 
 
 def record_points(conn: psycopg.Connection[Any], at: datetime) -> int:
@@ -57,7 +70,7 @@ def roll_up(
                        min(value), max(value), sum(value), count(*),
                        (array_agg(value ORDER BY ts DESC))[1]
                 FROM metric_point
-                WHERE ts > %(since)s AND ts <= %(now)s
+                WHERE ts >= %(first_bucket)s AND ts <= %(now)s
                 GROUP BY series_id, date_bin(%(width)s::interval, ts, 'epoch')
                 ON CONFLICT (series_id, resolution, bucket) DO UPDATE SET
                     min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum,
@@ -66,8 +79,10 @@ def roll_up(
                 {
                     "resolution": resolution,
                     "width": width,
-                    # Re-aggregate whole buckets that may have gained points since last time.
-                    "since": now - retention.raw,
+                    # Only buckets whose every raw point is still kept are re-aggregated: a
+                    # bucket straddling the retention edge was complete in an earlier run and
+                    # would be overwritten with just its newer part.
+                    "first_bucket": _first_whole_bucket(now - retention.raw, width),
                     "now": now,
                 },
             )

@@ -197,8 +197,12 @@ class Service:
         self._fresh_data.clear()
         self._last_compute = time.monotonic()
         now = self.clock.now()
-        compute(self.db, self.settings, now)
-        evaluate_alerts(self.db, self.settings, now)
+        try:
+            compute(self.db, self.settings, now)
+        finally:
+            # Alerts are evaluated even when the compute fails: that is when "metrics are not
+            # being computed" must be able to fire.
+            evaluate_alerts(self.db, self.settings, now)
 
     def _deliver(self) -> None:
         deliver_due(self.db, self.settings, self.clock.now())

@@ -46,8 +46,39 @@ def test_rollups_and_retention(db: Database) -> None:
     assert raw == (NOW - timedelta(days=2), 2 * 24 * 60)
     assert hourly == (0.0, 59.0, float(sum(range(60))), 60, 59.0)
     assert five == (50.0, 54.0, 5, 54.0)
-    # Only the last two days were re-aggregated (older raw points are already pruned).
-    assert buckets == {"5m": 2 * 24 * 12, "1h": 2 * 24, "1d": 3}
+    # Only buckets wholly inside the kept two days are aggregated in a single run.
+    assert buckets == {"5m": 2 * 24 * 12, "1h": 2 * 24, "1d": 2}
+
+
+def test_rollups_run_while_points_arrive_keep_whole_buckets(db: Database) -> None:
+    start = NOW - timedelta(days=3)
+    with db.connection() as conn, conn.transaction():
+        series = conn.execute(
+            "INSERT INTO metric_series (name, labels, unit) "
+            "VALUES ('sync_backlog', '{}', 'count') RETURNING id"
+        ).fetchone()
+        assert series is not None
+    for hour in range(72):
+        at = start + timedelta(hours=hour + 1)
+        with db.connection() as conn:
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO metric_point (series_id, ts, value) "
+                    "SELECT %s, ts, 1 FROM generate_series(%s::timestamptz, "
+                    "%s::timestamptz - interval '1 minute', interval '1 minute') AS ts",
+                    (series[0], at - timedelta(hours=1), at),
+                )
+            roll_up(conn, at)
+    with db.connection() as conn:
+        hourly = conn.execute(
+            "SELECT min(count), max(count), count(*) FROM metric_rollup WHERE resolution = '1h'"
+        ).fetchone()
+        daily = conn.execute(
+            "SELECT bucket, count FROM metric_rollup WHERE resolution = '1d' ORDER BY bucket"
+        ).fetchall()
+    # Every hour keeps all 60 points, also those whose raw points are long pruned.
+    assert hourly == (60, 60, 72)
+    assert [count for _, count in daily] == [12 * 60, 24 * 60, 24 * 60, 12 * 60]
 
 
 def test_ninety_days_read_a_few_thousand_rows(db: Database) -> None:
