@@ -3,39 +3,8 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import Final
 
-# ISO 4217 currencies without a minor unit (as Stripe lists them); all others have two decimals
-# except the three-decimal dinars.
-ZERO_DECIMAL: Final = frozenset(
-    [
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "JPY",
-        "KMF",
-        "KRW",
-        "MGA",
-        "PYG",
-        "RWF",
-        "UGX",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    ]
-)
-THREE_DECIMAL: Final = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
-
-
-def exponent(currency: str) -> int:
-    """Digits after the decimal point of ``currency``."""
-    code = currency.upper().strip()
-    if code in ZERO_DECIMAL:
-        return 0
-    return 3 if code in THREE_DECIMAL else 2
+from collectors.money import exponent
 
 
 def major(amount_minor: float, currency: str) -> float:
