@@ -29,9 +29,11 @@ SELECT l.system, l.customer_id, r.name, pg_temp.match_name(r.name) AS norm,
 FROM customer_link l
 JOIN source_record r
   ON r.system = l.system AND r.object_type = 'customer' AND r.external_id = l.customer_id
+-- An anti-join, not "account_id IS NULL OR NOT EXISTS (…)": that form becomes a per-row
+-- subplan when its hash does not fit in work_mem, which is quadratic on a large store.
+LEFT JOIN live_account a ON a.external_id = l.account_id
 WHERE l.system = ANY (%(systems)s::text[])
-  AND (l.account_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM live_account a WHERE a.external_id = l.account_id));
+  AND a.external_id IS NULL;
 ANALYZE match_customer;
 CREATE TEMP TABLE match_pair (
     system         text NOT NULL,
