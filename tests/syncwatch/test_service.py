@@ -10,13 +10,15 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from prometheus_client import CollectorRegistry
 
+from alerts.defaults import JOB_FAILING
+from alerts.engine import evaluate_alerts
 from metrics.engine import compute
 from metrics.exporter import serve_exporter
 from syncwatch.clock import Clock
@@ -146,3 +148,31 @@ def test_sigterm_finishes_and_exits_cleanly(db: Database, tmp_path: Path, repo_r
 @pytest.fixture(autouse=True)
 def _utc_now() -> None:
     assert datetime.now(UTC).tzinfo is UTC
+
+
+def test_a_failing_job_raises_an_alert(db: Database) -> None:
+    settings = Settings()
+    service = Service(db, settings, CLOCK)
+
+    def broken() -> None:
+        raise RuntimeError("the ERP said no")
+
+    assert service.run_job("matching", broken) == "failed"
+    states = []
+    for minutes in (0, 3):
+        at = NOW + timedelta(minutes=minutes)
+        compute(db, settings, at)
+        evaluate_alerts(db, settings, at)
+        with db.connection() as conn:
+            states.append(
+                conn.execute(
+                    "SELECT state, labels ->> 'job' FROM alert WHERE rule = %s", (JOB_FAILING,)
+                ).fetchone()
+            )
+            posted = conn.execute(
+                "SELECT count(*) FROM notification_outbox WHERE kind = 'post' "
+                "AND payload -> 'message' ->> 'rule' = %s",
+                (JOB_FAILING,),
+            ).fetchone()
+    assert states == [("pending", "matching"), ("firing", "matching")]
+    assert posted == (1,)
