@@ -11,6 +11,8 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from syncwatch.store.staging import stage_rows
+
 COLUMNS = (
     "ts",
     "flow",
@@ -93,13 +95,13 @@ def append_events(conn: psycopg.Connection[Any], events: Iterable[LogEventRow]) 
 
     Must run inside a transaction (the staging table empties on commit).
     """
-    conn.execute(_STAGING)
-    received = 0
-    with conn.cursor().copy(_COPY) as copy:
-        copy.set_types(COPY_TYPES)
-        for event in events:
-            copy.write_row(event.row())
-            received += 1
+    received = stage_rows(
+        conn,
+        create=_STAGING,
+        copy=_COPY,
+        types=COPY_TYPES,
+        rows=(event.row() for event in events),
+    )
     if not received:
         return 0
     cur = conn.execute(_APPEND)

@@ -11,6 +11,8 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from syncwatch.store.staging import stage_rows
+
 COLUMNS = (
     "system",
     "object_type",
@@ -164,13 +166,13 @@ def upsert_records(
 
     Must run inside a transaction (the staging table empties on commit).
     """
-    conn.execute(_STATEMENTS.staging)
-    received = 0
-    with conn.cursor().copy(_STATEMENTS.copy) as copy:
-        copy.set_types(COPY_TYPES)
-        for record in records:
-            copy.write_row(record.row())
-            received += 1
+    received = stage_rows(
+        conn,
+        create=_STATEMENTS.staging,
+        copy=_STATEMENTS.copy,
+        types=COPY_TYPES,
+        rows=(record.row() for record in records),
+    )
     if not received:
         return UpsertResult()
     row = conn.execute(_STATEMENTS.merge, {"at": at}).fetchone()
