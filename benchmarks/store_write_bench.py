@@ -1,8 +1,9 @@
 """Store write path: 1M parsed records through the idempotent upsert, beside a raw COPY.
 
-Both sides write the same rows in the same run. The upsert copies each page into a staging
-table and merges it into source_record with INSERT … ON CONFLICT … WHERE changed; the baseline
-is a plain psycopg COPY of the same rows into an unindexed table of the same shape.
+Both sides write the same rows in the same run. The upsert copies a page of new records straight
+into source_record and merges any other page through a staging table with INSERT … ON CONFLICT
+… WHERE changed; the baseline is a plain psycopg COPY of the same rows into a table with
+source_record's shape and indexes.
 """
 
 from __future__ import annotations

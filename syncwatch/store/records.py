@@ -114,6 +114,7 @@ class UpsertResult:
 class _Statements:
     staging: sql.Composed
     copy: sql.Composed
+    copy_new: sql.Composed
     merge: sql.Composed = field(init=False)
 
     def __post_init__(self) -> None:
@@ -125,16 +126,16 @@ class _Statements:
         incoming = sql.SQL(", ").join(
             sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in _VALUES
         )
-        # DISTINCT ON keeps one version per key (the newest) so a page that repeats a record
-        # cannot make ON CONFLICT touch a row twice; ORDER BY the key gives every writer the
-        # same lock order, so concurrent writers of overlapping pages never deadlock.
+        # The staged page holds one version per key, so ON CONFLICT never touches a row
+        # twice; ORDER BY the key gives every writer the same lock order, so concurrent
+        # writers of overlapping pages never deadlock.
         self.merge = sql.SQL(
             """
             WITH written AS (
                 INSERT INTO source_record AS t ({cols}, first_collected_at, last_changed_at)
-                SELECT DISTINCT ON (system, object_type, external_id) {cols}, %(at)s, %(at)s
+                SELECT {cols}, %(at)s, %(at)s
                 FROM source_record_staging
-                ORDER BY system, object_type, external_id, updated_at DESC NULLS LAST
+                ORDER BY system, object_type, external_id
                 ON CONFLICT (system, object_type, external_id) DO UPDATE
                 SET {assignments}, last_changed_at = EXCLUDED.last_changed_at
                 WHERE ({current}) IS DISTINCT FROM ({incoming})
@@ -156,7 +157,12 @@ _STATEMENTS = _Statements(
     copy=sql.SQL("COPY source_record_staging ({}) FROM STDIN (FORMAT BINARY)").format(
         sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
     ),
+    copy_new=sql.SQL(
+        "COPY source_record ({}, first_collected_at, last_changed_at) FROM STDIN (FORMAT BINARY)"
+    ).format(sql.SQL(", ").join(map(sql.Identifier, COLUMNS))),
 )
+_NEW_TYPES = (*COPY_TYPES, "timestamptz", "timestamptz")
+_PROBES = 16
 
 
 def upsert_records(
@@ -164,18 +170,64 @@ def upsert_records(
 ) -> UpsertResult:
     """Write records so that a repeat changes nothing and an older version never wins.
 
-    Must run inside a transaction (the staging table empties on commit).
+    Must run inside a transaction (the staging table empties on commit). A page of records
+    that are all new is copied straight into the store (a backfill); a page where a sample of
+    keys is already stored, or whose copy meets a stored key, goes through the staging merge.
     """
-    received = stage_rows(
+    received = list(records)
+    newest = _newest_per_key(received)
+    if not newest:
+        return UpsertResult()
+    if not _any_stored(conn, newest):
+        try:
+            with conn.transaction(), conn.cursor().copy(_STATEMENTS.copy_new) as writer:
+                writer.set_types(_NEW_TYPES)
+                for record in newest:
+                    writer.write_row((*record.row(), at, at))
+            return UpsertResult(inserted=len(newest), received=len(received))
+        except psycopg.errors.UniqueViolation:
+            pass
+    stage_rows(
         conn,
         create=_STATEMENTS.staging,
         copy=_STATEMENTS.copy,
         types=COPY_TYPES,
-        rows=(record.row() for record in records),
+        rows=(record.row() for record in newest),
     )
-    if not received:
-        return UpsertResult()
     row = conn.execute(_STATEMENTS.merge, {"at": at}).fetchone()
     assert row is not None
     conn.execute("TRUNCATE source_record_staging")
-    return UpsertResult(inserted=row[0], updated=row[1], received=received)
+    return UpsertResult(inserted=row[0], updated=row[1], received=len(received))
+
+
+def _any_stored(conn: psycopg.Connection[Any], records: list[CanonicalRecord]) -> bool:
+    """Whether any of ``_PROBES`` evenly spaced records of the page is already stored."""
+    step = max(1, len(records) // _PROBES)
+    sample = records[::step][:_PROBES]
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM source_record JOIN unnest(%s::text[], %s::text[], "
+        "%s::text[]) AS probe(system, object_type, external_id) "
+        "USING (system, object_type, external_id))",
+        (
+            [r.system for r in sample],
+            [r.object_type for r in sample],
+            [r.external_id for r in sample],
+        ),
+    ).fetchone()
+    assert row is not None
+    return bool(row[0])
+
+
+def _newest_per_key(records: Iterable[CanonicalRecord]) -> list[CanonicalRecord]:
+    """One version per key (the latest ``updated_at``; a dated one beats an undated one), in
+    key order, so every writer takes row locks in the same order and never deadlocks."""
+    newest: dict[tuple[str, str, str], CanonicalRecord] = {}
+    for record in records:
+        key = (record.system, record.object_type, record.external_id)
+        kept = newest.get(key)
+        if kept is None or (
+            record.updated_at is not None
+            and (kept.updated_at is None or record.updated_at > kept.updated_at)
+        ):
+            newest[key] = record
+    return [newest[key] for key in sorted(newest)]

@@ -86,6 +86,15 @@ def test_a_page_repeating_a_record_keeps_the_newest(db: Database) -> None:
     assert stored(db) == {old.external_id: 2}
 
 
+def test_a_new_page_holding_one_stored_record_still_merges(db: Database) -> None:
+    # The page looks new to the sampled probe (record 5 is not sampled), so it is copied
+    # straight in until the stored key stops the copy and the staging merge takes over.
+    upsert(db, [invoice(5, total=1)])
+    page = [invoice(i, total=1000 + i, updated=T0 + timedelta(minutes=1)) for i in range(100)]
+    assert upsert(db, page) == (99, 1)
+    assert stored(db) == {f"in_{i:024d}": 1000 + i for i in range(100)}
+
+
 def test_ids_compare_byte_wise(db: Database) -> None:
     a = replace(invoice(1), external_id="001AAAAAAAAAAAAaaa")
     b = replace(invoice(2), external_id="001AAAAAAAAAAAAAAA")
