@@ -47,7 +47,7 @@ def our_account_reconciliation(conn: psycopg.Connection[Any], settings: Settings
     params: dict[str, Any] = {"now": NOW, "flows": ["account_crm_to_erp", "account_crm_to_billing"]}
     with conn.transaction():
         conn.execute("SET LOCAL jit = off")
-        conn.execute("SET LOCAL work_mem = '64MB'")
+        conn.execute("SET LOCAL work_mem = '256MB'")
         run_script(conn, sql_text("flows", "prepare"), params)
         run_script(conn, sql_text("flows", "live_account"), params)
         run_script(conn, sql_text("flows", "customer_link"), params)
@@ -68,7 +68,7 @@ def our_account_reconciliation(conn: psycopg.Connection[Any], settings: Settings
 def raw(conn: psycopg.Connection[Any], statements: list[str]) -> None:
     """Plain SQL, read to the end, with the same session settings the compute uses."""
     conn.execute("SET jit = off")
-    conn.execute("SET work_mem = '64MB'")
+    conn.execute("SET work_mem = '256MB'")
     for statement in statements:
         conn.execute(query(statement), {"now": NOW}).fetchall()
 

@@ -72,10 +72,11 @@ def prepare(conn: psycopg.Connection[Any], settings: Settings, now: datetime) ->
     # Many short analytic statements: JIT compilation costs more than it saves, and the
     # groupings over every invoice should sort in memory rather than spill to disk.
     conn.execute("SET LOCAL jit = off")
-    conn.execute("SET LOCAL work_mem = '64MB'")
+    conn.execute("SET LOCAL work_mem = '256MB'")
     run_script(conn, sql_text("flows", "prepare"), params)
     run_script(conn, sql_text("flows", "live_account"), params)
     run_script(conn, sql_text("flows", "customer_link"), params)
+    run_script(conn, sql_text("flows", "erp_invoice"), params)
     wrapper = sql_text("flows", "flow_item")
     for name, flow in flows.items():
         definition = FLOWS[name]

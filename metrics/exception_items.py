@@ -10,21 +10,27 @@ import psycopg
 
 from syncwatch.config import Settings
 
-# The age bucket moves as an item ages; it is a label of the metric, not part of the identity.
 # An unchanged open item is left alone: rewriting every open row on every compute would cost
 # more than the compute itself at scale, so last_seen is when the item last changed or reopened.
+# The anti-join against the open items (hashed on the fingerprint) drops the unchanged rows
+# before ON CONFLICT has to look each one up.
 _RECONCILE = """
 INSERT INTO exception_item AS x
     (fingerprint, metric, labels, system, object_type, external_id, related, amount_minor,
      currency, owner, since, first_seen, last_seen)
-SELECT md5(r.metric || (r.labels - 'age_bucket')::text || r.system || '/' || r.object_type
-           || '/' || r.external_id),
-       r.metric, r.labels, r.system, r.object_type, r.external_id, r.related, r.amount_minor,
-       r.currency,
-       COALESCE(%(flow_owners)s::jsonb ->> (r.labels ->> 'flow'),
-                %(metric_owners)s::jsonb ->> r.metric, 'integration'),
-       r.since, %(now)s, %(now)s
-FROM exception_row r
+SELECT r.fingerprint, r.metric, r.labels, r.system, r.object_type, r.external_id, r.related,
+       r.amount_minor, r.currency, r.owner, r.since, %(now)s, %(now)s
+FROM (
+    SELECT e.*, e.currency::char(3) AS code,
+           COALESCE(%(flow_owners)s::jsonb ->> (e.labels ->> 'flow'),
+                    %(metric_owners)s::jsonb ->> e.metric, 'integration') AS owner
+    FROM exception_row e
+) r
+LEFT JOIN exception_item o
+       ON o.fingerprint = r.fingerprint AND o.resolved_at IS NULL
+      AND (o.labels, o.related, o.amount_minor, o.currency, o.owner, o.since)
+          IS NOT DISTINCT FROM (r.labels, r.related, r.amount_minor, r.code, r.owner, r.since)
+WHERE o.id IS NULL
 ON CONFLICT (fingerprint) DO UPDATE SET
     labels = EXCLUDED.labels,
     related = EXCLUDED.related,
@@ -45,11 +51,7 @@ WHERE x.resolved_at IS NOT NULL
 _RESOLVE = """
 UPDATE exception_item x SET resolved_at = %(now)s, status = 'resolved'
 WHERE x.resolved_at IS NULL
-  AND NOT EXISTS (
-      SELECT 1 FROM exception_row r
-      WHERE r.metric = x.metric AND r.system = x.system AND r.object_type = x.object_type
-        AND r.external_id = x.external_id
-        AND (r.labels - 'age_bucket') = (x.labels - 'age_bucket'))
+  AND NOT EXISTS (SELECT 1 FROM exception_row r WHERE r.fingerprint = x.fingerprint)
 """
 
 
@@ -60,6 +62,7 @@ def reconcile(conn: psycopg.Connection[Any], settings: Settings, now: datetime) 
         "flow_owners": json.dumps({n: f.owner for n, f in settings.flow_settings().items()}),
         "metric_owners": json.dumps(settings.metric_owners()),
     }
+    conn.execute("ANALYZE exception_row")
     conn.execute(_RECONCILE, params)
     conn.execute(_RESOLVE, params)
     row = conn.execute("SELECT count(*) FROM exception_item WHERE resolved_at IS NULL").fetchone()

@@ -1,5 +1,6 @@
--- One row per eligible source item of a flow: its source and target times, whether it is
--- reflected, and its lag (reflected: target - source, never below 0; open: now - source).
+-- The items of a flow that any metric or exception reads: open ones, those whose source time
+-- falls in the last 24 hours (lag quantiles, SLA attainment) and those stamped with clock skew.
+-- Lag: reflected, target - source, never below 0; open, now - source.
 INSERT INTO flow_item
 SELECT %(flow)s, %(source_system)s, %(source_object)s, %(target_system)s,
        f.external_id, f.source_time, f.target_time, f.matched, f.amount_minor, f.currency,
@@ -11,3 +12,6 @@ SELECT %(flow)s, %(source_system)s, %(source_object)s, %(target_system)s,
        END,
        f.matched AND COALESCE(f.target_time < f.source_time, false)
 FROM ({flow_query}) AS f
+WHERE NOT f.matched
+   OR f.source_time > %(now)s - interval '24 hours'
+   OR f.target_time < f.source_time

@@ -1,15 +1,14 @@
--- Finalized billing invoices that are not void must be posted to the ERP.
-SELECT i.external_id, i.finalized_at AS source_time, t.target_time,
-       t.target_time IS NOT NULL AS matched, i.amount_minor, i.currency, t.target_ids
+-- Finalized billing invoices that are not void must be posted to the ERP; the earliest ERP
+-- invoice reflects it. Target ids are listed only for the items kept (see flow_item.sql).
+SELECT i.external_id, i.finalized_at AS source_time, e.created_at AS target_time,
+       e.link_ref IS NOT NULL AS matched, i.amount_minor, i.currency,
+       CASE WHEN e.link_ref IS NOT NULL THEN ARRAY(
+           SELECT t.external_id FROM source_record t
+           WHERE t.system = 'netsuite' AND t.object_type = 'invoice'
+             AND t.link_ref = i.external_id AND t.created_at <= %(now)s
+           ORDER BY t.created_at, t.external_id) END AS target_ids
 FROM source_record i
-LEFT JOIN (
-    SELECT link_ref, min(created_at) AS target_time,
-           array_agg(external_id ORDER BY created_at, external_id) AS target_ids
-    FROM source_record
-    WHERE system = 'netsuite' AND object_type = 'invoice'
-      AND link_ref IS NOT NULL AND created_at <= %(now)s
-    GROUP BY link_ref
-) t ON t.link_ref = i.external_id
+LEFT JOIN erp_invoice e ON e.link_ref = i.external_id
 WHERE i.system = 'stripe' AND i.object_type = 'invoice'
   AND i.finalized_at <= %(now)s
   AND (i.voided_at IS NULL OR i.voided_at > %(now)s)

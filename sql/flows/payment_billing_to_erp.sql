@@ -1,14 +1,19 @@
 -- Paid billing invoices must be marked paid in the ERP; the earliest paid ERP invoice counts.
-SELECT i.external_id, i.paid_at AS source_time, t.target_time,
-       t.target_time IS NOT NULL AS matched, i.amount_minor, i.currency, t.target_ids
+-- Target ids are listed only for the items kept (see flow_item.sql).
+SELECT i.external_id, i.paid_at AS source_time, t.paid_at AS target_time,
+       t.link_ref IS NOT NULL AS matched, i.amount_minor, i.currency,
+       CASE WHEN t.link_ref IS NOT NULL THEN ARRAY(
+           SELECT p.external_id FROM source_record p
+           WHERE p.system = 'netsuite' AND p.object_type = 'invoice'
+             AND p.link_ref = i.external_id AND p.paid_at <= %(now)s
+           ORDER BY p.paid_at, p.external_id) END AS target_ids
 FROM source_record i
 LEFT JOIN (
-    SELECT link_ref, min(paid_at) AS target_time,
-           array_agg(external_id ORDER BY paid_at, external_id) AS target_ids
+    SELECT DISTINCT ON (link_ref) link_ref, paid_at
     FROM source_record
     WHERE system = 'netsuite' AND object_type = 'invoice'
       AND link_ref IS NOT NULL AND paid_at <= %(now)s
-    GROUP BY link_ref
+    ORDER BY link_ref, paid_at, external_id
 ) t ON t.link_ref = i.external_id
 WHERE i.system = 'stripe' AND i.object_type = 'invoice'
   AND i.paid_at <= %(now)s

@@ -30,5 +30,9 @@ CREATE TEMP TABLE exception_row (
     amount_minor bigint,
     currency     text,
     since        timestamptz,
-    related      jsonb NOT NULL
+    related      jsonb NOT NULL,
+    -- An exception item's identity; the age bucket moves as it ages, so it is left out.
+    fingerprint  text NOT NULL GENERATED ALWAYS AS (
+        md5(metric || (labels - 'age_bucket')::text || system || '/' || object_type || '/'
+            || external_id)) STORED
 ) ON COMMIT DROP;

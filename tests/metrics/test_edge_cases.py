@@ -145,3 +145,27 @@ def test_items_that_clear_are_resolved_and_recurring_ones_reopen(db: Database) -
             "WHERE metric = 'silent_misses'"
         ).fetchall()
     assert again == [(row[0], "open", None, NOW)]
+
+
+def test_an_invoice_posted_twice_lists_both_and_compares_the_earliest(db: Database) -> None:
+    s = Store()
+    # Posted and paid twice in the ERP, the first posting stamped before the billing invoice.
+    s.invoice("in_twice", finalized=NOW - 50 * H, total=500_00, paid=NOW - 40 * H)
+    first = s.erp_invoice("in_twice", created=NOW - 51 * H, total=400_00, paid=NOW - 30 * H)
+    second = s.erp_invoice("in_twice", created=NOW - 49 * H, total=500_00, paid=NOW - 39 * H)
+    e = s.compute(db)
+    assert value(e, "amount_mismatches") == 1  # the earliest posting differs, days ago
+    assert value(e, "clock_skew_items", flow=INVOICE) == 1
+    assert value(e, "clock_skew_items", flow="payment_billing_to_erp") == 0
+    assert value(e, "sync_backlog", flow="payment_billing_to_erp") == 0
+    with db.connection() as conn:
+        rows = conn.execute(
+            "SELECT metric, related FROM exception_item WHERE resolved_at IS NULL ORDER BY 1"
+        ).fetchall()
+    assert rows == [
+        ("amount_mismatches", {"netsuite_invoice": first, "erp_amount_minor": 400_00,
+                               "erp_currency": "USD"}),
+        ("clock_skew_items", {"target_system": "netsuite", "target_ids": [first, second],
+                              "source_time": (NOW - 50 * H).isoformat(),
+                              "target_time": (NOW - 51 * H).isoformat()}),
+    ]  # fmt: skip
