@@ -51,6 +51,7 @@ def our_account_reconciliation(conn: psycopg.Connection[Any], settings: Settings
         run_script(conn, sql_text("flows", "prepare"), params)
         run_script(conn, sql_text("flows", "live_account"), params)
         run_script(conn, sql_text("flows", "customer_link"), params)
+        run_script(conn, sql_text("flows", "customer_account"), params)
         for name in params["flows"]:
             d = FLOWS[name]
             conn.execute(

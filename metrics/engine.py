@@ -76,6 +76,7 @@ def prepare(conn: psycopg.Connection[Any], settings: Settings, now: datetime) ->
     run_script(conn, sql_text("flows", "prepare"), params)
     run_script(conn, sql_text("flows", "live_account"), params)
     run_script(conn, sql_text("flows", "customer_link"), params)
+    run_script(conn, sql_text("flows", "customer_account"), params)
     run_script(conn, sql_text("flows", "erp_invoice"), params)
     wrapper = sql_text("flows", "flow_item")
     for name, flow in flows.items():

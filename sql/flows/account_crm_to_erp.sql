@@ -1,11 +1,10 @@
--- Every live CRM account must have an ERP customer; the earliest one reflects it.
-SELECT a.external_id, a.created_at AS source_time, t.target_time,
-       t.target_time IS NOT NULL AS matched, a.amount_minor, a.currency, t.target_ids
+-- Every live CRM account must have an ERP customer; the earliest one reflects it. Target ids
+-- are listed only for the items kept (see flow_item.sql).
+SELECT a.external_id, a.created_at AS source_time, t.first_created AS target_time,
+       t.account_id IS NOT NULL AS matched, a.amount_minor, a.currency,
+       CASE WHEN t.account_id IS NOT NULL THEN ARRAY(
+           SELECT c.customer_id FROM customer_link c
+           WHERE c.system = 'netsuite' AND c.account_id = a.external_id
+           ORDER BY c.created_at, c.customer_id) END AS target_ids
 FROM live_account a
-LEFT JOIN (
-    SELECT account_id, min(created_at) AS target_time,
-           array_agg(customer_id ORDER BY created_at, customer_id) AS target_ids
-    FROM customer_link
-    WHERE system = 'netsuite' AND account_id IS NOT NULL
-    GROUP BY account_id
-) t ON t.account_id = a.external_id
+LEFT JOIN customer_account t ON t.system = 'netsuite' AND t.account_id = a.external_id
