@@ -22,7 +22,7 @@ import psycopg
 from benchmarks.common import DEFAULT_SERVER, machine, peak_rss_mib, scratch_database
 from benchmarks.raw_sql import RAW_ACCOUNTS, RAW_FULL
 from benchmarks.world_loader import load_world
-from metrics.engine import compute
+from metrics.engine import ACCOUNT_TABLES, compute, tune_session
 from metrics.flows import FLOWS
 from metrics.sqlfiles import query, run_script, sql_text
 from sandbox.generator import WorldSpec
@@ -48,12 +48,9 @@ def our_account_reconciliation(conn: psycopg.Connection[Any], settings: Settings
     """Our SQL for the account flows and the unmatched / orphan / duplicate counts."""
     params: dict[str, Any] = {"now": NOW, "flows": ["account_crm_to_erp", "account_crm_to_billing"]}
     with conn.transaction():
-        conn.execute("SET LOCAL jit = off")
-        conn.execute("SET LOCAL work_mem = '256MB'")
-        run_script(conn, sql_text("flows", "prepare"), params)
-        run_script(conn, sql_text("flows", "live_account"), params)
-        run_script(conn, sql_text("flows", "customer_link"), params)
-        run_script(conn, sql_text("flows", "customer_account"), params)
+        tune_session(conn)
+        for script in ACCOUNT_TABLES:
+            run_script(conn, sql_text("flows", script), params)
         for name in params["flows"]:
             d = FLOWS[name]
             conn.execute(
@@ -70,8 +67,7 @@ def our_account_reconciliation(conn: psycopg.Connection[Any], settings: Settings
 
 def raw(conn: psycopg.Connection[Any], statements: list[str]) -> None:
     """Plain SQL, read to the end, with the same session settings the compute uses."""
-    conn.execute("SET jit = off")
-    conn.execute("SET work_mem = '256MB'")
+    tune_session(conn, local=False)
     for statement in statements:
         conn.execute(query(statement), {"now": NOW}).fetchall()
 

@@ -22,6 +22,20 @@ from metrics.sqlfiles import names, query, run_script, sql_text
 from syncwatch.config import Settings
 from syncwatch.database import Database
 
+ACCOUNT_TABLES = ("prepare", "live_account", "customer_link", "customer_account")
+"""The sql/flows scripts that build the working tables of the account flows, in order."""
+WORKING_TABLES = (*ACCOUNT_TABLES, "erp_invoice")
+"""Every sql/flows script that builds a per-compute working table, in order."""
+# Many short analytic statements: JIT compilation costs more than it saves, and the groupings
+# over every invoice should sort and hash in memory rather than spill to disk.
+ANALYTIC_SETTINGS = {"jit": "off", "work_mem": "256MB"}
+
+
+def tune_session(conn: psycopg.Connection[Any], *, local: bool = True) -> None:
+    """Apply ANALYTIC_SETTINGS to the current transaction (or, not local, the session)."""
+    for name, value in ANALYTIC_SETTINGS.items():
+        conn.execute("SELECT set_config(%s, %s, %s)", (name, value, local))
+
 
 @dataclass(frozen=True, slots=True)
 class MetricValue:
@@ -69,15 +83,9 @@ def prepare(conn: psycopg.Connection[Any], settings: Settings, now: datetime) ->
     flows = {n: f for n, f in settings.flow_settings().items() if f.enabled}
     amendment = _approved_value(settings)
     params: dict[str, Any] = {"now": now, "flows": list(flows), "approved_value": amendment}
-    # Many short analytic statements: JIT compilation costs more than it saves, and the
-    # groupings over every invoice should sort in memory rather than spill to disk.
-    conn.execute("SET LOCAL jit = off")
-    conn.execute("SET LOCAL work_mem = '256MB'")
-    run_script(conn, sql_text("flows", "prepare"), params)
-    run_script(conn, sql_text("flows", "live_account"), params)
-    run_script(conn, sql_text("flows", "customer_link"), params)
-    run_script(conn, sql_text("flows", "customer_account"), params)
-    run_script(conn, sql_text("flows", "erp_invoice"), params)
+    tune_session(conn)
+    for script in WORKING_TABLES:
+        run_script(conn, sql_text("flows", script), params)
     wrapper = sql_text("flows", "flow_item")
     for name, flow in flows.items():
         definition = FLOWS[name]

@@ -1,10 +1,7 @@
--- Every live CRM account must have an ERP customer; the earliest one reflects it. Target ids
--- are listed only for the items kept (see flow_item.sql).
+-- Every live CRM account must have an ERP customer; the earliest one reflects it.
 SELECT a.external_id, a.created_at AS source_time, t.first_created AS target_time,
        t.account_id IS NOT NULL AS matched, a.amount_minor, a.currency,
-       CASE WHEN t.account_id IS NOT NULL THEN ARRAY(
-           SELECT c.customer_id FROM customer_link c
-           WHERE c.system = 'netsuite' AND c.account_id = a.external_id
-           ORDER BY c.created_at, c.customer_id) END AS target_ids
+       CASE WHEN t.customers = 1 THEN ARRAY[t.only_customer] ELSE s.ids END AS target_ids
 FROM live_account a
 LEFT JOIN customer_account t ON t.system = 'netsuite' AND t.account_id = a.external_id
+LEFT JOIN shared_account s ON s.system = 'netsuite' AND s.account_id = a.external_id
