@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
+from pydantic import ValidationError
 
+from alerts.weekly import WeeklyReport
+from alerts.weekly_render import report_message, to_markdown
 from app import charts
 from app.components import data_table, help_line, tile
 from app.filters import current_window
 from app.money import major
 from app.queries import executive
+from app.runtime import runtime
 from app.session import page_guard
 from metrics.flows import FLOWS
 
@@ -86,9 +88,21 @@ def main() -> None:
     if len(reports) == 0:
         st.info("No weekly report yet: the first is generated on the configured schedule.")
         return
+    settings = runtime().settings
     for row in reports.itertuples():
         with st.expander(f"Week {row.week} · {row.period_start:%d %b} – {row.period_end:%d %b}"):
-            st.json(json.dumps(row.content, default=str))
+            try:
+                report = WeeklyReport.model_validate(row.content)
+            except ValidationError:
+                st.warning("This report was stored in an older format; its raw content follows.")
+                st.json(row.content)
+                continue
+            text = to_markdown(report_message(report, settings))
+            st.markdown(text)
+            st.download_button(
+                "Download (Markdown)", text, f"kpi-report-{row.week}.md", "text/markdown",
+                key=f"executive.report.{row.week}",
+            )  # fmt: skip
     data_table(reports.drop(columns=["content"]), "executive.reports", empty="", drill=None)
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from alerts.weekly import build_weekly_report, store_report
 from app import users
 from metrics.engine import compute
 from sandbox.generator import WorldSpec, iter_bundles
@@ -78,12 +79,7 @@ def add_operations(db: Database) -> None:
             "firing_since) VALUES ('f1', 'posting-failures', %s, 'firing', 'critical', 12, %s, %s)",
             (json.dumps({"flow": "invoice_billing_to_erp"}), NOW, NOW),
         )
-        conn.execute(
-            "INSERT INTO kpi_report (week, period_start, period_end, generated_at, content) "
-            "VALUES ('2026-W46', %s, %s, %s, %s)",
-            (NOW - timedelta(days=7), NOW, NOW,
-             json.dumps({"sla_attainment": {"invoice_billing_to_erp": 0.97}, "alerts": 3})),
-        )  # fmt: skip
+        store_report(conn, build_weekly_report(conn, Settings(), None, NOW))
 
 
 def seed(db: Database, accounts: int = 300) -> None:

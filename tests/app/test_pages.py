@@ -109,3 +109,14 @@ def test_record_view_shows_the_record_in_every_system(app_env: Database) -> None
     assert not at.exception
     markdown = " ".join(m.value for m in at.markdown)
     assert "**stripe**" in markdown and "**netsuite**" in markdown and row[0] in markdown
+
+
+def test_the_executive_page_renders_the_stored_weekly_report() -> None:
+    at = signed_in("erin")
+    at.switch_page("app_pages/executive_overview.py").run()
+    assert not at.exception
+    reports = [m.value for m in at.markdown if m.value.startswith("# Weekly sync health")]
+    assert len(reports) == 1
+    assert reports[0].startswith("# Weekly sync health — 2026-W46")
+    assert "## SLA attainment (weekly mean)" in reports[0]
+    assert "Download (Markdown)" in [b.label for b in at.get("download_button")]
