@@ -30,7 +30,7 @@ COLLECTORS = Query(
     "integration",
     """
     SELECT h.source, h.healthy, h.reason, h.last_success_at, h.last_attempt_at,
-           extract(epoch FROM %(until)s - h.last_success_at) AS freshness_seconds,
+           greatest(0, extract(epoch FROM %(until)s - h.last_success_at)) AS freshness_seconds,
            r.stream AS last_stream, r.status AS last_status, r.records AS last_records,
            r.api_calls AS last_api_calls, r.rate_limited AS last_rate_limited,
            r.error AS last_error,

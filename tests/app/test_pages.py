@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import psycopg
 import pytest
 import streamlit as st
 
 from app.auth import Identity
 from app.navigation import PAGES, allowed_pages
+from app.queries import integration
+from app.queries.core import Window
 from syncwatch.database import Database
 from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
-from tests.app.store import ROLE_USERS
+from tests.app.store import NOW, ROLE_USERS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -120,3 +124,12 @@ def test_the_executive_page_renders_the_stored_weekly_report() -> None:
     assert reports[0].startswith("# Weekly sync health — 2026-W46")
     assert "## SLA attainment (weekly mean)" in reports[0]
     assert "Download (Markdown)" in [b.label for b in at.get("download_button")]
+
+
+def test_a_poll_after_the_latest_compute_reads_as_fresh_not_negative() -> None:
+    # The seeded polls succeeded at NOW - 2 min; a window ending an hour earlier (the latest
+    # compute under an accelerated clock, say) must not show a negative age.
+    window = Window(until=NOW - timedelta(hours=1), span=timedelta(days=1))
+    frame = integration.collectors(Identity("ivan", frozenset({"integration"})), window)
+    fresh = dict(zip(frame["source"], frame["freshness_seconds"], strict=True))
+    assert fresh["salesforce"] == 0 and fresh["stripe"] == 0
