@@ -6,7 +6,9 @@ drained, history is rolled up, match suggestions are refreshed and the weekly re
 its cron. A job
 never runs twice at once: APScheduler allows one instance per process and coalesces missed runs
 into one, and a PostgreSQL advisory lock per job keeps two ``syncwatch run`` processes on one
-database from running the same job together.
+database from running the same job together. Polls, rollups and match refreshes also run once
+per interval across all workers: each records its start in ``job_start``, and a worker whose
+timer fires soon after another worker's run skips its own.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ COMPUTE_TICK = timedelta(seconds=5)
 DELIVER_EVERY = timedelta(seconds=10)
 ROLLUP_EVERY = timedelta(minutes=5)
 MATCHING_EVERY = timedelta(minutes=15)
+SPACING_SLACK = 0.9
+"""A spaced job runs when its last start is at least this share of its interval ago."""
 
 JOB_RUNS = Counter(
     "syncwatch_job_runs_total", "Scheduled job runs, by job and outcome.", ["job", "outcome"]
@@ -63,6 +67,8 @@ class Job:
     id: str
     action: Callable[[], None]
     trigger: IntervalTrigger | CronTrigger
+    spacing: timedelta | None = None
+    """At most one run per this much time across all workers (None: every firing runs)."""
 
 
 class Service:
@@ -87,7 +93,7 @@ class Service:
     def jobs(self) -> list[Job]:
         """Every job this configuration needs."""
         jobs = [
-            Job(f"collect:{name}", self._collector(name), _every(source.poll_interval))
+            _spaced(f"collect:{name}", self._collector(name), source.poll_interval)
             for name, source in self.settings.sources.items()
             if source.enabled
         ]
@@ -96,8 +102,8 @@ class Service:
             *jobs,
             Job("compute", self._compute, _every(COMPUTE_TICK)),
             Job("deliver", self._deliver, _every(DELIVER_EVERY)),
-            Job("rollup", self._roll_up, _every(ROLLUP_EVERY)),
-            Job("matching", self._matching, _every(MATCHING_EVERY)),
+            _spaced("rollup", self._roll_up, ROLLUP_EVERY),
+            _spaced("matching", self._matching, MATCHING_EVERY),
             Job(
                 "weekly_report",
                 self._weekly,
@@ -113,7 +119,7 @@ class Service:
             self.scheduler.add_job(
                 self.run_job,
                 job.trigger,
-                args=[job.id, job.action],
+                args=[job.id, job.action, job.spacing],
                 id=job.id,
                 name=job.id,
                 next_run_time=first,
@@ -127,13 +133,23 @@ class Service:
         self.scheduler.shutdown(wait=True)
         log.info("scheduler stopped")
 
-    def run_job(self, job_id: str, action: Callable[[], None]) -> str:
-        """Run one job under its advisory lock, recording its outcome; never raises."""
+    def run_job(
+        self, job_id: str, action: Callable[[], None], spacing: timedelta | None = None
+    ) -> str:
+        """Run one job under its advisory lock, recording its outcome; never raises.
+
+        With ``spacing``, the run is skipped when any worker started the job less than
+        ``SPACING_SLACK`` of that interval ago.
+        """
         started = time.perf_counter()
         with advisory_lock(self.db, f"job:{job_id}") as held:
             if not held:
                 JOB_RUNS.labels(job_id, "skipped").inc()
                 log.info("%s: running in another worker, skipped", job_id)
+                return "skipped"
+            if spacing is not None and not self._claim_start(job_id, spacing):
+                JOB_RUNS.labels(job_id, "skipped").inc()
+                log.info("%s: another worker ran it within its interval, skipped", job_id)
                 return "skipped"
             try:
                 action()
@@ -150,6 +166,17 @@ class Service:
         JOB_RUNS.labels(job_id, "success").inc()
         JOB_SECONDS.labels(job_id).observe(time.perf_counter() - started)
         return "success"
+
+    def _claim_start(self, job_id: str, spacing: timedelta) -> bool:
+        """Record this start unless the job started recently (database time, any worker)."""
+        with self.db.connection() as conn:
+            row = conn.execute(
+                "INSERT INTO job_start AS s (job, started_at) VALUES (%s, now()) "
+                "ON CONFLICT (job) DO UPDATE SET started_at = now() "
+                "WHERE s.started_at <= now() - %s RETURNING true",
+                (job_id, spacing * SPACING_SLACK),
+            ).fetchone()
+        return row is not None
 
     def _record(self, job_id: str, started: float, reason: str | None) -> None:
         duration_ms = int((time.perf_counter() - started) * 1000)
@@ -217,6 +244,11 @@ class Service:
 
     def _weekly(self) -> None:
         send_weekly_report(self.db, self.settings, self.clock.now())
+
+
+def _spaced(job_id: str, action: Callable[[], None], interval: timedelta) -> Job:
+    """A job on an interval that runs once per interval across all workers."""
+    return Job(job_id, action, _every(interval), spacing=interval)
 
 
 def _every(interval: timedelta) -> IntervalTrigger:

@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "match_suggestion",
     "alert_incident",
     "job_health",
+    "job_start",
 }
 
 

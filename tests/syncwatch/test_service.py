@@ -56,6 +56,25 @@ def test_two_workers_never_run_one_job_together(db: Database) -> None:
     assert second.run_job("compute", lambda: None) == "success"
 
 
+def test_a_spaced_job_runs_once_per_interval_across_workers(db: Database) -> None:
+    first, second = Service(db, Settings(), CLOCK), Service(db, Settings(), CLOCK)
+    runs: list[str] = []
+    every = timedelta(minutes=2)
+    assert first.run_job("collect:crm", lambda: runs.append("first"), every) == "success"
+    # The other worker's timer fires a moment later: the poll already ran this interval.
+    assert second.run_job("collect:crm", lambda: runs.append("second"), every) == "skipped"
+    assert first.run_job("collect:crm", lambda: runs.append("first"), every) == "skipped"
+    with db.connection() as conn:  # most of an interval later (see SPACING_SLACK)
+        conn.execute("UPDATE job_start SET started_at = started_at - interval '110 seconds'")
+    assert second.run_job("collect:crm", lambda: runs.append("second"), every) == "success"
+    assert runs == ["first", "second"]
+    # Unspaced jobs run at every firing, and each job is spaced on its own.
+    assert second.run_job("compute", lambda: runs.append("compute")) == "success"
+    assert second.run_job("compute", lambda: runs.append("compute")) == "success"
+    assert first.run_job("collect:erp", lambda: runs.append("erp"), every) == "success"
+    assert runs == ["first", "second", "compute", "compute", "erp"]
+
+
 def test_a_failing_job_is_recorded_and_the_next_run_goes_on(db: Database) -> None:
     service = Service(db, Settings(), CLOCK)
 
@@ -85,6 +104,14 @@ def test_every_job_is_registered_with_one_instance_and_coalescing(db: Database) 
         service.stop()
     assert set(jobs) == {"compute", "deliver", "rollup", "matching", "weekly_report"}
     assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
+    spacing = {job_id: job.args[2] for job_id, job in jobs.items()}
+    assert spacing == {
+        "compute": None,
+        "deliver": None,
+        "weekly_report": None,
+        "rollup": timedelta(minutes=5),
+        "matching": timedelta(minutes=15),
+    }
     fire = jobs["weekly_report"].trigger.get_next_fire_time(None, datetime.now(UTC))
     weekly = fire.astimezone(ZoneInfo("Europe/Berlin"))
     assert (weekly.isoweekday(), weekly.hour, weekly.minute) == (1, 8, 0)
