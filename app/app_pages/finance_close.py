@@ -8,7 +8,7 @@ from app import charts
 from app.components import help_line
 from app.exception_panel import exception_panel
 from app.filters import current_window
-from app.money import format_money, major
+from app.money import format_amount, format_money, major
 from app.queries import finance
 from app.session import page_guard
 
@@ -33,7 +33,7 @@ def main() -> None:
         for col, (currency, amount) in zip(cols, totals.items(), strict=False):
             parts = money.loc[currency]
             detail = ", ".join(f"{m}: {format_money(v, str(currency))}" for m, v in parts.items())
-            col.metric(f"At risk ({currency})", format_money(amount, str(currency)), help=detail)
+            col.metric(f"At risk ({currency})", format_amount(amount, str(currency)), help=detail)
     help_line("Unposted (failed or silent) and mismatched invoices; per currency, never summed.")
     left, right = st.columns(2)
     with left:

@@ -9,9 +9,11 @@ import pytest
 import streamlit as st
 
 from app.auth import Identity
+from app.money import format_amount, format_money
 from app.navigation import PAGES, allowed_pages
 from app.queries import integration
 from app.queries.core import Window
+from collectors.money import exponent
 from syncwatch.database import Database
 from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
 from tests.app.store import NOW, ROLE_USERS
@@ -133,3 +135,26 @@ def test_a_poll_after_the_latest_compute_reads_as_fresh_not_negative() -> None:
     frame = integration.collectors(Identity("ivan", frozenset({"integration"})), window)
     fresh = dict(zip(frame["source"], frame["freshness_seconds"], strict=True))
     assert fresh["salesforce"] == 0 and fresh["stripe"] == 0
+
+
+def test_finance_tiles_show_exact_amounts_with_the_currency_in_the_label() -> None:
+    at = signed_in("fiona")
+    at.switch_page("app_pages/finance_close.py").run()
+    tiles = {m.label: m.value for m in at.metric if m.label.startswith("At risk (")}
+    assert tiles
+    for label, shown in tiles.items():
+        digits = exponent(label[len("At risk (") : -1])
+        whole, _, cents = shown.partition(".")
+        assert whole.replace(",", "").isdigit() and len(cents) == digits, (label, shown)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [(123456789, "USD", "1,234,567.89"), (98000, "JPY", "98,000"), (float("nan"), "EUR", "—"),
+     (1500, None, "—")],
+)  # fmt: skip
+def test_format_amount_is_exact_to_the_minor_unit(
+    amount: float, currency: str | None, shown: str
+) -> None:
+    assert format_amount(amount, currency) == shown
+    assert format_money(amount, currency) == (shown if shown == "—" else f"{shown} {currency}")
