@@ -1,3 +1,4 @@
+-- What the account flows and the customer counts read, each computed once per compute.
 -- Per system and CRM account: when its earliest customer was created, how many customers
 -- name it, and (when only one does) which one.
 CREATE TEMP TABLE customer_account ON COMMIT DROP AS
