@@ -13,6 +13,7 @@ from app.money import format_amount, format_money
 from app.navigation import PAGES, allowed_pages
 from app.queries import integration
 from app.queries.core import Window
+from app.queries.metric_sql import OPEN_ITEMS
 from collectors.money import exponent
 from syncwatch.database import Database
 from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
@@ -158,3 +159,27 @@ def test_format_amount_is_exact_to_the_minor_unit(
 ) -> None:
     assert format_amount(amount, currency) == shown
     assert format_money(amount, currency) == (shown if shown == "—" else f"{shown} {currency}")
+
+
+@pytest.mark.parametrize(
+    ("metrics", "flow", "system"),
+    [(["sync_backlog", "sla_breaches", "clock_skew_items"], None, None),
+     (["posting_failures", "silent_misses", "amount_mismatches"], None, "stripe"),
+     (["sync_backlog", "unmatched_accounts"], "account_crm_to_erp", None)],
+)  # fmt: skip
+def test_open_items_equal_one_sort_of_every_open_item(
+    app_env: Database, metrics: list[str], flow: str | None, system: str | None
+) -> None:
+    plain = """
+        SELECT id FROM exception_item
+        WHERE resolved_at IS NULL AND metric = ANY (%(metrics)s::text[])
+          AND (%(flow)s::text IS NULL OR labels ->> 'flow' IS NULL OR labels ->> 'flow' = %(flow)s)
+          AND (%(system)s::text IS NULL OR system = %(system)s)
+        ORDER BY amount_minor DESC NULLS LAST, id LIMIT %(limit)s
+    """
+    with psycopg.connect(app_env.url) as conn:
+        for limit in (7, 1000):
+            params = {"metrics": metrics, "flow": flow, "system": system, "limit": limit}
+            listed = [r[0] for r in conn.execute(OPEN_ITEMS, params).fetchall()]
+            expected = [r[0] for r in conn.execute(plain, params).fetchall()]
+            assert listed == expected and len(expected) > 0
