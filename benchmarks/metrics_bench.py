@@ -22,8 +22,7 @@ import psycopg
 from benchmarks.common import DEFAULT_SERVER, machine, peak_rss_mib, scratch_database
 from benchmarks.raw_sql import RAW_ACCOUNTS, RAW_FULL
 from benchmarks.world_loader import load_world
-from metrics.engine import ACCOUNT_TABLES, compute, tune_session
-from metrics.flows import FLOWS
+from metrics.engine import ACCOUNT_TABLES, compute, insert_flow_items, tune_session
 from metrics.sqlfiles import query, run_script, sql_text
 from sandbox.generator import WorldSpec
 from sandbox.profile import load_profile
@@ -52,15 +51,8 @@ def our_account_reconciliation(conn: psycopg.Connection[Any], settings: Settings
         for script in ACCOUNT_TABLES:
             run_script(conn, sql_text("flows", script), params)
         for name in params["flows"]:
-            d = FLOWS[name]
-            conn.execute(
-                query(sql_text("flows", "flow_item")).format(
-                    flow_query=query(sql_text("flows", name))
-                ),
-                {**params, "flow": name, "source_system": d.source_system,
-                 "source_object": d.source_object, "target_system": d.target_system,
-                 "sla_seconds": settings.flow_settings()[name].sla.total_seconds()},
-            )  # fmt: skip
+            sla = settings.flow_settings()[name].sla.total_seconds()
+            insert_flow_items(conn, name, sla, params)
         for metric in ("unmatched_accounts", "orphan_customers", "duplicate_customers"):
             conn.execute(query(sql_text("metrics", metric)), params).fetchall()
 

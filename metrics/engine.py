@@ -20,6 +20,7 @@ from metrics.flows import FLOWS
 from metrics.history import record_points
 from metrics.sqlfiles import names, query, run_script, sql_text
 from syncwatch.config import Settings
+from syncwatch.config.flows import FlowName
 from syncwatch.database import Database
 
 ACCOUNT_TABLES = ("prepare", "live_account", "customer_link", "customer_account")
@@ -86,20 +87,8 @@ def prepare(conn: psycopg.Connection[Any], settings: Settings, now: datetime) ->
     tune_session(conn)
     for script in WORKING_TABLES:
         run_script(conn, sql_text("flows", script), params)
-    wrapper = sql_text("flows", "flow_item")
     for name, flow in flows.items():
-        definition = FLOWS[name]
-        conn.execute(
-            query(wrapper).format(flow_query=query(sql_text("flows", name))),
-            {
-                **params,
-                "flow": name,
-                "source_system": definition.source_system,
-                "source_object": definition.source_object,
-                "target_system": definition.target_system,
-                "sla_seconds": flow.sla.total_seconds(),
-            },
-        )
+        insert_flow_items(conn, name, flow.sla.total_seconds(), params)
     conn.execute("ANALYZE flow_item")
     run_script(conn, sql_text("flows", "invoice_posting"), params)
     run_script(conn, sql_text("flows", "invoice_mismatch"), params)
@@ -113,6 +102,24 @@ def prepare(conn: psycopg.Connection[Any], settings: Settings, now: datetime) ->
             sql.SQL("INSERT INTO exception_row {}").format(query(sql_text("exceptions", metric))),
             params,
         )
+
+
+def insert_flow_items(
+    conn: psycopg.Connection[Any], name: FlowName, sla_seconds: float, params: dict[str, Any]
+) -> None:
+    """Add one flow's items to flow_item (its sql/flows query inside the flow_item wrapper)."""
+    definition = FLOWS[name]
+    conn.execute(
+        query(sql_text("flows", "flow_item")).format(flow_query=query(sql_text("flows", name))),
+        {
+            **params,
+            "flow": name,
+            "source_system": definition.source_system,
+            "source_object": definition.source_object,
+            "target_system": definition.target_system,
+            "sla_seconds": sla_seconds,
+        },
+    )
 
 
 def _approved_value(settings: Settings) -> str:
