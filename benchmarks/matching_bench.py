@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 from rapidfuzz import fuzz, process
 
-from metrics.matching import refresh_suggestions
+from metrics.matching import LINK_TABLES, refresh_suggestions
 from metrics.names import FUZZY_CUTOFF, name_blocks
 from metrics.sqlfiles import run_script, sql_text
 from sandbox.draw import Draw, Frame
@@ -202,7 +202,7 @@ def raw_fuzzy(db: Database) -> dict[str, float]:
     times = {"blocking": 0.0, "cdist": 0.0, "pairs": 0.0}
     with db.connection() as conn, conn.transaction():
         params = {"now": NOW, "systems": ["netsuite", "stripe"]}
-        for script in ("live_account", "customer_link"):
+        for script in LINK_TABLES:
             run_script(conn, sql_text("flows", script), params)
         run_script(conn, sql_text("matching", "candidates"), params)
         for system in ("netsuite", "stripe"):

@@ -23,6 +23,8 @@ from syncwatch.audit import record_action
 from syncwatch.errors import SyncwatchError
 
 SYSTEMS = ("netsuite", "stripe")
+LINK_TABLES = ("identity_link", "flow_record", "live_account", "customer_link")
+"""The sql/flows scripts that give live accounts and customers' effective links, in order."""
 """Systems whose customers link to CRM accounts."""
 FUZZY_WEIGHT = 0.9
 """A fuzzy match's score is its ratio scaled below every exact match."""
@@ -88,8 +90,8 @@ def refresh_suggestions(
     with conn.transaction():
         # Two refreshes at once would each delete and re-insert the same keys; readers go on.
         conn.execute("LOCK TABLE match_suggestion IN EXCLUSIVE MODE")
-        run_script(conn, sql_text("flows", "live_account"), params)
-        run_script(conn, sql_text("flows", "customer_link"), params)
+        for script in LINK_TABLES:
+            run_script(conn, sql_text("flows", script), params)
         run_script(conn, sql_text("matching", "candidates"), params)
         run_script(conn, sql_text("matching", "exact"), params)
         for system in systems:
@@ -101,9 +103,10 @@ def refresh_suggestions(
         ).fetchone()
         # Dropped now rather than at commit, so a caller's transaction can refresh again.
         conn.execute(
-            "DROP TABLE live_account, customer_link, match_account, match_customer, match_pair, "
-            "match_fuzzy"
+            "DROP TABLE identity_link, live_account, customer_link, match_account, "
+            "match_customer, match_pair, match_fuzzy"
         )
+        conn.execute("DROP VIEW flow_record")
     assert row is not None
     return int(row[0])
 

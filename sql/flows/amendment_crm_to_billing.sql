@@ -5,18 +5,18 @@ SELECT q.external_id, q.approved_at AS source_time, t.target_time,
        t.target_time IS NOT NULL OR s.subscription_id IS NOT NULL AS matched,
        q.amount_minor, q.currency,
        array_remove(COALESCE(t.target_ids, '{}') || s.subscription_id, NULL) AS target_ids
-FROM source_record q
+FROM flow_record q
 LEFT JOIN (
     SELECT link_ref, min(created_at) AS target_time,
            array_agg(external_id ORDER BY created_at, external_id) AS target_ids
-    FROM source_record
+    FROM flow_record
     WHERE system = 'stripe' AND object_type = 'subscription_change'
       AND link_ref IS NOT NULL AND created_at <= %(now)s
     GROUP BY link_ref
 ) t ON t.link_ref = q.external_id
 LEFT JOIN (
     SELECT link_ref, min(external_id) AS subscription_id
-    FROM source_record
+    FROM flow_record
     WHERE system = 'stripe' AND object_type = 'subscription'
       AND link_ref IS NOT NULL AND created_at <= %(now)s
     GROUP BY link_ref

@@ -16,6 +16,11 @@ JOIN customer_account d
   ON d.system = c.system AND d.account_id = c.account_id AND d.customers > 1
 GROUP BY c.system, c.account_id;
 ANALYZE shared_account;
+-- Customers that share their account with another customer of the same system.
+CREATE TEMP TABLE duplicate_customer ON COMMIT DROP AS
+SELECT c.system, c.customer_id, c.created_at, c.account_id, s.ids AS sharing
+FROM customer_link c
+JOIN shared_account s ON s.system = c.system AND s.account_id = c.account_id;
 -- Customers whose link names no live CRM account (or nothing at all).
 CREATE TEMP TABLE orphan_customer ON COMMIT DROP AS
 SELECT c.system, c.customer_id, c.created_at, c.account_id

@@ -1,17 +1,12 @@
 -- Effective account of every customer in the ERP and billing systems: the link rule
--- (the customer's account reference), overridden by the latest confirmed identity-map entry.
+-- (the customer's account reference), overridden by the identity map (identity_link.sql).
 CREATE TEMP TABLE customer_link ON COMMIT DROP AS
 SELECT c.system,
        c.external_id AS customer_id,
        c.created_at,
        NULLIF(COALESCE(m.crm_account_id, c.account_ref), '') AS account_id
-FROM source_record c
-LEFT JOIN (
-    SELECT DISTINCT ON (system, customer_id) system, customer_id, crm_account_id
-    FROM account_link
-    WHERE decision = 'confirmed'
-    ORDER BY system, customer_id, decided_at DESC
-) m ON m.system = c.system AND m.customer_id = c.external_id
+FROM flow_record c
+LEFT JOIN identity_link m ON m.system = c.system AND m.customer_id = c.external_id
 WHERE c.system IN ('netsuite', 'stripe')
   AND c.object_type = 'customer'
   AND NOT c.is_deleted

@@ -2,7 +2,7 @@
 -- the posting, and its total and currency are the ones compared with billing.
 CREATE TEMP TABLE erp_invoice ON COMMIT DROP AS
 SELECT DISTINCT ON (link_ref) link_ref, external_id, created_at, amount_minor, currency
-FROM source_record
+FROM flow_record
 WHERE system = 'netsuite' AND object_type = 'invoice'
   AND link_ref IS NOT NULL AND created_at <= %(now)s
 ORDER BY link_ref, created_at, external_id;

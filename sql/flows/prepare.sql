@@ -36,3 +36,18 @@ CREATE TEMP TABLE exception_row (
         md5(metric || (labels - 'age_bucket')::text || system || '/' || object_type || '/'
             || external_id)) STORED
 ) ON COMMIT DROP;
+-- An incremental compute's changed records and scope (changed_scope.sql); a full compute
+-- leaves them empty.
+CREATE TEMP TABLE changed_record (
+    system      text COLLATE "C" NOT NULL,
+    object_type text COLLATE "C" NOT NULL,
+    external_id text COLLATE "C" NOT NULL,
+    account_ref text COLLATE "C",
+    link_ref    text COLLATE "C"
+) ON COMMIT DROP;
+CREATE TEMP TABLE scope (
+    kind   text COLLATE "C" NOT NULL,
+    system text COLLATE "C",
+    id     text COLLATE "C" NOT NULL
+) ON COMMIT DROP;
+CREATE INDEX ON scope (kind, id);

@@ -16,16 +16,29 @@ from syncwatch.config.flows import FLOW_NAMES
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON document.")]
 
 
-def compute(ctx: typer.Context) -> None:
-    """Compute every metric and exception item once, as of --now (default: the wall clock)."""
+def compute(
+    ctx: typer.Context,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Read every record, even where the last compute's results could be reused.",
+        ),
+    ] = False,
+) -> None:
+    """Compute every metric and exception item once, as of --now (default: the wall clock).
+
+    Incremental when the last compute allows it: only the records written since are read again.
+    """
     context = context_of(ctx)
     evaluation = compute_metrics(
-        context.database(), context.settings(required=False), context.clock.now()
+        context.database(), context.settings(required=False), context.clock.now(), full=full
     )
+    kind = "incremental" if evaluation.incremental else "full"
     out.print(
         f"computed {len(evaluation.metrics)} metric values and "
         f"{evaluation.open_exceptions} open exception items as of "
-        f"{evaluation.evaluated_at.isoformat()} in {evaluation.duration_ms} ms"
+        f"{evaluation.evaluated_at.isoformat()} in {evaluation.duration_ms} ms ({kind})"
     )
 
 

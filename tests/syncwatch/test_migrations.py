@@ -32,6 +32,14 @@ EXPECTED_TABLES = {
     "alert_incident",
     "job_health",
     "job_start",
+    "record_change",
+    "compute_state",
+    "compute_flow_item",
+    "compute_invoice_posting",
+    "compute_invoice_mismatch",
+    "compute_orphan_customer",
+    "compute_duplicate_customer",
+    "compute_future_record",
 }
 
 
