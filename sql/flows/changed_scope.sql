@@ -114,4 +114,6 @@ WHERE EXISTS (SELECT 1 FROM scope s WHERE s.kind = 'customer' AND s.system = r.s
                                       AND s.id = r.external_id)
    OR EXISTS (SELECT 1 FROM scope s WHERE s.kind = 'account'
                                       AND s.id = COALESCE(m.crm_account_id, r.account_ref));
+-- The invoice flows list each kept item's ERP invoices by link.
+CREATE INDEX ON flow_record (link_ref);
 ANALYZE flow_record;
