@@ -23,9 +23,9 @@ from syncwatch.audit import record_action
 from syncwatch.errors import SyncwatchError
 
 SYSTEMS = ("netsuite", "stripe")
+"""Systems whose customers link to CRM accounts."""
 LINK_TABLES = ("identity_link", "flow_record", "live_account", "customer_link")
 """The sql/flows scripts that give live accounts and customers' effective links, in order."""
-"""Systems whose customers link to CRM accounts."""
 FUZZY_WEIGHT = 0.9
 """A fuzzy match's score is its ratio scaled below every exact match."""
 # Mailbox providers shared by unrelated customers: an address there names no company.
