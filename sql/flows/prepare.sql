@@ -1,20 +1,6 @@
 -- Per-compute working tables; they vanish when the compute's transaction ends.
-CREATE TEMP TABLE flow_item (
-    flow          text NOT NULL,
-    source_system text NOT NULL,
-    source_object text NOT NULL,
-    target_system text NOT NULL,
-    external_id   text COLLATE "C" NOT NULL,
-    source_time   timestamptz NOT NULL,
-    target_time   timestamptz,
-    matched       boolean NOT NULL,
-    amount_minor  bigint,
-    currency      text,
-    target_ids    text[],
-    sla_seconds   float8 NOT NULL,
-    lag           float8,
-    skew          boolean NOT NULL
-) ON COMMIT DROP;
+-- Flow items have the shape of the saved ones (compute_flow_item, migration 0010).
+CREATE TEMP TABLE flow_item (LIKE compute_flow_item) ON COMMIT DROP;
 CREATE TEMP TABLE metric_value (
     name   text NOT NULL,
     labels jsonb NOT NULL,
