@@ -33,7 +33,7 @@ from syncwatch.locks import lock_key
 
 SETUP = ("prepare", "identity_link")
 """The sql/flows scripts that create the working tables and read the identity map."""
-DERIVED = ("live_account", "customer_link", "customer_account", "erp_invoice")
+DERIVED = ("live_account", "customer_link", "account_customer", "erp_invoice")
 """The sql/flows scripts that derive working tables from flow_record, in order."""
 ACCOUNT_TABLES = (*SETUP, "flow_record", *DERIVED[:3])
 """The sql/flows scripts that build the account flows' working tables in a full compute."""

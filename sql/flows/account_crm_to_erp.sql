@@ -1,7 +1,8 @@
 -- Every live CRM account must have an ERP customer; the earliest one reflects it.
-SELECT a.external_id, a.created_at AS source_time, t.first_created AS target_time,
-       t.account_id IS NOT NULL AS matched, a.amount_minor, a.currency,
-       CASE WHEN t.customers = 1 THEN ARRAY[t.only_customer] ELSE s.ids END AS target_ids
-FROM live_account a
-LEFT JOIN customer_account t ON t.system = 'netsuite' AND t.account_id = a.external_id
-LEFT JOIN shared_account s ON s.system = 'netsuite' AND s.account_id = a.external_id
+SELECT a.account_id AS external_id, a.created_at AS source_time,
+       a.netsuite_first AS target_time, a.netsuite_customers > 0 AS matched,
+       a.amount_minor, a.currency,
+       CASE WHEN a.netsuite_customers = 1 THEN ARRAY[a.netsuite_only] ELSE s.ids END AS target_ids
+FROM account_customer a
+LEFT JOIN shared_account s ON s.system = 'netsuite' AND s.account_id = a.account_id
+WHERE a.created_at IS NOT NULL
