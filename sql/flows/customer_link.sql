@@ -11,4 +11,3 @@ WHERE c.system IN ('netsuite', 'stripe')
   AND c.object_type = 'customer'
   AND NOT c.is_deleted
   AND c.created_at <= %(now)s;
-ANALYZE customer_link;

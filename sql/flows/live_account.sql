@@ -4,4 +4,3 @@ SELECT external_id, name, domain, created_at, amount_minor, currency
 FROM flow_record
 WHERE system = 'salesforce' AND object_type = 'account'
   AND NOT is_deleted AND created_at <= %(now)s;
-ANALYZE live_account;
