@@ -50,6 +50,50 @@ def test_deleted_accounts_are_not_eligible_and_their_customers_are_orphans(db: D
     assert open_items(db, "orphan_customers") == {"10", "11"}
 
 
+def test_customers_group_by_account_per_system(db: Database) -> None:
+    s = Store()
+    s.account("001A", created=NOW - 72 * H)
+    s.customer("netsuite", "20", account="001A", created=NOW - 60 * H)
+    s.customer("netsuite", "21", account="001A", created=NOW - 65 * H)
+    s.customer("stripe", "cus_a", account="001A", created=NOW - 60 * H)
+    s.account("001B", created=NOW - 72 * H)
+    s.customer("netsuite", "22", account="001B", created=NOW - 70 * H)
+    s.account("001C", created=NOW - 3 * H)
+    s.customer("netsuite", "30", account="001C", created=NOW - 2 * H)
+    s.customer("netsuite", "31", account="001C", created=NOW - H)
+    s.customer("stripe", "cus_x", account="001NONE", created=NOW - 50 * H)
+    s.customer("stripe", "cus_y", account="001NONE", created=NOW - 40 * H)
+    s.customer("stripe", "cus_e", account="", created=NOW - 40 * H)
+    e = s.compute(db)
+    assert value(e, "unmatched_accounts", system="netsuite") == 0
+    assert value(e, "unmatched_accounts", system="stripe") == 1
+    assert open_items(db, "unmatched_accounts") == {"001B"}
+    assert value(e, "orphan_customers", system="netsuite") == 0
+    assert open_items(db, "orphan_customers") == {"cus_x", "cus_y", "cus_e"}
+    assert value(e, "duplicate_customers", system="netsuite") == 4
+    assert value(e, "duplicate_customers", system="stripe") == 2
+    with db.connection() as conn:
+        sharing = dict(
+            conn.execute(
+                "SELECT external_id, related->'sharing' FROM exception_item "
+                "WHERE metric = 'duplicate_customers' AND resolved_at IS NULL"
+            ).fetchall()
+        )
+        recent = conn.execute(
+            "SELECT target_ids, target_time, lag FROM compute_flow_item "
+            "WHERE flow = 'account_crm_to_erp' AND external_id = '001C'"
+        ).fetchone()
+    assert sharing == {
+        "20": ["21", "20"],
+        "21": ["21", "20"],
+        "30": ["30", "31"],
+        "31": ["30", "31"],
+        "cus_x": ["cus_x", "cus_y"],
+        "cus_y": ["cus_x", "cus_y"],
+    }
+    assert recent == (["30", "31"], NOW - 2 * H, 3600.0)
+
+
 def test_voided_invoices_are_not_expected_in_the_erp(db: Database) -> None:
     s = Store()
     s.invoice("in_void", finalized=NOW - 48 * H, voided=NOW - 47 * H)
