@@ -48,7 +48,13 @@ def build_runtime() -> Runtime:
     return Runtime(settings, database, pool)
 
 
-@st.cache_resource(show_spinner=False)
+def _release(runtime: Runtime) -> None:
+    # A pool dropped from the cache without closing is closed by the garbage collector, which
+    # may run on one of the pool's own worker threads and then cannot stop them.
+    runtime.pool.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release)
 def runtime() -> Runtime:
     """The process-wide runtime (one pool for every session)."""
     return build_runtime()

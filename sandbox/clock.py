@@ -20,8 +20,3 @@ class SimulatedClock:
         """The current simulated instant (microseconds dropped, as every API renders less)."""
         elapsed = (time.monotonic() - self._wall_start) * self.speed
         return (self.start + timedelta(seconds=elapsed)).replace(microsecond=0)
-
-    @property
-    def live(self) -> bool:
-        """Whether time moves."""
-        return self.speed > 0

@@ -59,11 +59,8 @@ def create_database(admin_url: str, *, template: str | None = None) -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
-            strategy = conn.info.server_version >= 150000
-            query = sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
-                sql.Identifier(name),
-                sql.Identifier(template),
-                sql.SQL(" STRATEGY FILE_COPY" if strategy else ""),
+            query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
             )
         conn.execute(query)
     return name

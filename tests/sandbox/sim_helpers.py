@@ -14,7 +14,21 @@ import trustme
 import uvicorn
 from starlette.types import ASGIApp
 
+from sandbox.clock import SimulatedClock
+
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+class SteppedClock(SimulatedClock):
+    """Simulated time that moves only when the test moves it, so no test races a busy machine."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start, speed=1.0)
+        self.instant = start
+
+    def now(self) -> datetime:
+        """The instant the test has moved the clock to."""
+        return self.instant
 
 
 @contextmanager

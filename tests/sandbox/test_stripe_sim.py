@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -20,6 +19,7 @@ from sandbox.selection import malformed
 from sandbox.simulators.stripe import create_stripe_app
 from sandbox.simulators.wire import unix
 from tests.sandbox.servers import running_app
+from tests.sandbox.sim_helpers import SteppedClock
 from tests.sandbox.stripe_world import CUSTOMERS, FUTURE_INVOICE, NOW, build_world
 
 KEY = "sk_test_51TestKeyForTheSimulator0000001234"
@@ -308,12 +308,11 @@ def test_renamed_fields() -> None:
 
 
 def test_live_clock_reveals_records_as_time_passes() -> None:
-    clock = SimulatedClock(NOW, speed=120.0)  # 30 simulated seconds pass in 0.25 s
+    clock = SteppedClock(NOW)
     with serving(make_app(clock=clock)) as http:
         before = http.get(f"/v1/invoices/{FUTURE_INVOICE}")
         assert before.status_code == 404
-        assert clock.now() < NOW + timedelta(seconds=30)
-        time.sleep(0.4)
+        clock.instant += timedelta(seconds=30)
         after = http.get("/v1/invoices", params={"limit": 1}).json()["data"][0]
         event = http.get("/v1/events", params={"limit": 1}).json()["data"][0]
     assert after["id"] == FUTURE_INVOICE and after["status"] == "draft"

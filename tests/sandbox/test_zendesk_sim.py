@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from sandbox.selection import malformed
 from sandbox.simulators.wire import unix
 from sandbox.simulators.zendesk import create_zendesk_app, decode_cursor, encode_cursor
 from tests.sandbox.servers import running_app
+from tests.sandbox.sim_helpers import SteppedClock
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 EMAIL, TOKEN = "agent@example.com", "zd-test-token"
@@ -139,11 +139,11 @@ def test_cursor_round_trip_and_bad_cursor(client: httpx.Client) -> None:
 
 
 def test_stream_resumes_from_the_saved_cursor_after_time_passes() -> None:
-    clock = SimulatedClock(NOW, speed=600.0)  # a minute passes in 0.1 s
+    clock = SteppedClock(NOW)
     with serving(make_app(clock=clock)) as http:
         first, cursor = export_tickets(http, 0, per_page=1000)
         assert 101 not in {t["id"] for t in first}  # changed less than a minute ago
-        time.sleep(0.2)
+        clock.instant += timedelta(minutes=1)
         page = http.get("/api/v2/incremental/tickets/cursor.json", params={"cursor": cursor}).json()
     assert [t["id"] for t in page["tickets"]] == [101]
     assert page["end_of_stream"] is True and page["after_cursor"]
