@@ -23,9 +23,9 @@ import psycopg
 from benchmarks.common import DEFAULT_SERVER, machine, peak_rss_mib, scratch_database
 from benchmarks.raw_sql import RAW_ACCOUNTS, RAW_FULL
 from benchmarks.world_loader import load_world
-from metrics.engine import ACCOUNT_TABLES, compute, insert_flow_items, tune_session
+from metrics.engine import ACCOUNT_TABLES, compute, insert_flow_items
 from metrics.results import exceptions_document, status_document
-from metrics.sqlfiles import query, run_script, sql_text
+from metrics.sqlfiles import query, run_script, sql_text, tune_session
 from sandbox.generator import WorldSpec
 from sandbox.profile import load_profile
 from syncwatch import migrations

@@ -25,7 +25,7 @@ from metrics.compute_state import Previous, inputs, previous
 from metrics.exception_items import reconcile
 from metrics.flows import FLOWS
 from metrics.history import record_points
-from metrics.sqlfiles import names, query, run_script, sql_text
+from metrics.sqlfiles import names, query, run_script, sql_text, tune_session
 from syncwatch.config import Settings
 from syncwatch.config.flows import FlowName
 from syncwatch.database import Database
@@ -37,15 +37,6 @@ DERIVED = ("live_account", "customer_link", "account_customer", "erp_invoice")
 """The sql/flows scripts that derive working tables from flow_record, in order."""
 ACCOUNT_TABLES = (*SETUP, "flow_record", *DERIVED[:3])
 """The sql/flows scripts that build the account flows' working tables in a full compute."""
-# Many short analytic statements: JIT compilation costs more than it saves, and the groupings
-# over every invoice should sort and hash in memory rather than spill to disk.
-ANALYTIC_SETTINGS = {"jit": "off", "work_mem": "256MB"}
-
-
-def tune_session(conn: psycopg.Connection[Any], *, local: bool = True) -> None:
-    """Apply ANALYTIC_SETTINGS to the current transaction (or, not local, the session)."""
-    for name, value in ANALYTIC_SETTINGS.items():
-        conn.execute("SELECT set_config(%s, %s, %s)", (name, value, local))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +126,8 @@ def prepare(
         )
     run_script(conn, sql_text("flows", "future_record"), params)
     run_script(conn, sql_text("flows", "save_state"), params)
+    # Temporary views outlive the transaction; the next compute on this session makes its own.
+    conn.execute("DROP VIEW customer_link, live_account")
     if last is None:
         conn.execute("DROP VIEW flow_record")
     return last is not None

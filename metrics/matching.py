@@ -18,7 +18,7 @@ from typing import Any, Literal
 import psycopg
 
 from metrics.names import fuzzy_matches
-from metrics.sqlfiles import run_script, sql_text
+from metrics.sqlfiles import run_script, sql_text, tune_session
 from syncwatch.audit import record_action
 from syncwatch.errors import SyncwatchError
 
@@ -90,6 +90,7 @@ def refresh_suggestions(
     with conn.transaction():
         # Two refreshes at once would each delete and re-insert the same keys; readers go on.
         conn.execute("LOCK TABLE match_suggestion IN EXCLUSIVE MODE")
+        tune_session(conn)
         for script in LINK_TABLES:
             run_script(conn, sql_text("flows", script), params)
         run_script(conn, sql_text("matching", "candidates"), params)
@@ -102,11 +103,10 @@ def refresh_suggestions(
             (list(systems),),
         ).fetchone()
         # Dropped now rather than at commit, so a caller's transaction can refresh again.
+        conn.execute("DROP VIEW customer_link, live_account, flow_record")
         conn.execute(
-            "DROP TABLE identity_link, live_account, customer_link, match_account, "
-            "match_customer, match_pair, match_fuzzy"
+            "DROP TABLE identity_link, match_account, match_customer, match_pair, match_fuzzy"
         )
-        conn.execute("DROP VIEW flow_record")
     assert row is not None
     return int(row[0])
 

@@ -9,6 +9,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+# Many short analytic statements: JIT compilation costs more than it saves, and the groupings
+# over every invoice should sort and hash in memory rather than spill to disk.
+ANALYTIC_SETTINGS = {"jit": "off", "work_mem": "256MB"}
+
 
 @cache
 def sql_text(kind: str, name: str) -> str:
@@ -29,10 +33,26 @@ def query(text: str) -> sql.SQL:
 
 
 def run_script(conn: psycopg.Connection[Any], text: str, params: dict[str, Any]) -> None:
-    """Execute a file of several statements, binding parameters where a statement uses them."""
+    """Execute a file of several statements, binding parameters where a statement uses them.
+
+    A view's definition cannot take server-side parameters, so a ``CREATE … VIEW`` statement
+    has its parameters bound as literals by the client (psycopg's ``ClientCursor``).
+    """
     for statement in text.split(";\n"):
         body = "\n".join(
             line for line in statement.splitlines() if not line.lstrip().startswith("--")
         ).strip()
-        if body:
-            conn.execute(query(body), params if "%(" in body else None)
+        if not body:
+            continue
+        if "%(" not in body:
+            conn.execute(query(body))
+        elif body.startswith("CREATE TEMP VIEW"):
+            psycopg.ClientCursor(conn).execute(query(body), params)
+        else:
+            conn.execute(query(body), params)
+
+
+def tune_session(conn: psycopg.Connection[Any], *, local: bool = True) -> None:
+    """Apply ANALYTIC_SETTINGS to the current transaction (or, not local, the session)."""
+    for name, value in ANALYTIC_SETTINGS.items():
+        conn.execute("SELECT set_config(%s, %s, %s)", (name, value, local))

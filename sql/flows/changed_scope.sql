@@ -114,6 +114,8 @@ WHERE EXISTS (SELECT 1 FROM scope s WHERE s.kind = 'customer' AND s.system = r.s
                                       AND s.id = r.external_id)
    OR EXISTS (SELECT 1 FROM scope s WHERE s.kind = 'account'
                                       AND s.id = COALESCE(m.crm_account_id, r.account_ref));
--- The invoice flows list each kept item's ERP invoices by link.
+-- The invoice flows list each kept item's ERP invoices by link, and the customer checks read
+-- each flagged account's customers by account (as a full compute does from the store).
 CREATE INDEX ON flow_record (link_ref);
+CREATE INDEX ON flow_record (system, account_ref) WHERE object_type = 'customer';
 ANALYZE flow_record;

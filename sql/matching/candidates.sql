@@ -10,10 +10,6 @@ RETURN regexp_replace(
     -- Non-capturing groups keep PostgreSQL's regex engine on its fast path (5x here).
     '(?: (?:inc|incorporated|llc|llp|lp|ltd|limited|gmbh|ag|kg|kk|sa|sas|sarl|srl|spa|bv|nv|ab|oy|as|pty|pte|plc|corp|corporation|co))+$',
     '');
--- The matcher joins the live accounts and customer links every way; the compute only scans
--- them, so only the matcher needs their statistics.
-ANALYZE live_account;
-ANALYZE customer_link;
 -- Live accounts with no effective link (see flows/customer_link.sql) in each system.
 CREATE TEMP TABLE match_account ON COMMIT DROP AS
 SELECT s.system, a.external_id AS account_id, a.norm, a.domain

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from metrics.engine import compute
+from metrics.matching import confirm_match
+from metrics.results import exceptions_document, status_document
+from syncwatch.config import Settings
 from syncwatch.database import Database
 from tests.metrics.fixtures import NOW, H, Store, open_items, value
 
@@ -92,6 +96,62 @@ def test_customers_group_by_account_per_system(db: Database) -> None:
         "cus_y": ["cus_x", "cus_y"],
     }
     assert recent == (["30", "31"], NOW - 2 * H, 3600.0)
+
+
+def test_the_identity_map_overrides_the_link_rule_in_every_account_check(db: Database) -> None:
+    s = Store()
+    for account in ("001A", "001B", "001C"):
+        s.account(account, created=NOW - 72 * H)
+    s.account("001GONE", created=NOW - 72 * H, deleted=True)
+    s.customer("netsuite", "40", account="001A", created=NOW - 70 * H)
+    s.customer("netsuite", "41", account="001B", created=NOW - 69 * H)
+    s.customer("netsuite", "42", account="", created=NOW - 68 * H)
+    s.customer("netsuite", "43", account="001C", created=NOW - 67 * H)
+    s.customer("stripe", "cus_m", account="001NONE", created=NOW - 66 * H)
+    s.customer("stripe", "cus_b", account="001B", created=NOW - 66 * H)
+    s.customer("stripe", "cus_c", account="001C", created=NOW - 66 * H)
+    s.write(db)
+    moves = [("netsuite", "40", "001B"), ("netsuite", "42", "001C"),
+             ("netsuite", "43", "001GONE"), ("stripe", "cus_m", "001A")]  # fmt: skip
+    with db.connection() as conn:
+        for system, customer, account in moves:
+            confirm_match(conn, system=system, crm_account_id=account, customer_id=customer,
+                          actor="rita", at=NOW - H)  # fmt: skip
+    e = compute(db, Settings(), NOW)
+    # 40 leaves 001A unmatched and shares 001B with 41; 42 gives 001C its customer; 43 names a
+    # deleted account; cus_m, whose own link names nothing, reflects 001A.
+    assert value(e, "unmatched_accounts", system="netsuite") == 1
+    assert value(e, "unmatched_accounts", system="stripe") == 0
+    assert open_items(db, "unmatched_accounts") == {"001A"}
+    assert value(e, "orphan_customers", system="netsuite") == 1
+    assert value(e, "orphan_customers", system="stripe") == 0
+    assert open_items(db, "orphan_customers") == {"43"}
+    assert value(e, "duplicate_customers", system="netsuite") == 2
+    assert value(e, "duplicate_customers", system="stripe") == 0
+    with db.connection() as conn:
+        sharing = conn.execute(
+            "SELECT external_id, related FROM exception_item "
+            "WHERE metric = 'duplicate_customers' ORDER BY external_id"
+        ).fetchall()
+    assert sharing == [
+        ("40", {"account_id": "001B", "sharing": ["40", "41"]}),
+        ("41", {"account_id": "001B", "sharing": ["40", "41"]}),
+    ]
+    # A later customer of 001A is read incrementally, identity map and all.
+    later = NOW + H
+    s2 = Store()
+    s2.customer("netsuite", "44", account="001A", created=NOW + H / 2)
+    s2.write(db)
+    after = compute(db, Settings(), later)
+    assert after.incremental
+    assert value(after, "unmatched_accounts", system="netsuite") == 0
+    assert open_items(db, "orphan_customers") == {"43"}
+    assert open_items(db, "duplicate_customers") == {"40", "41"}
+    with db.connection() as conn:
+        incremental = status_document(conn), exceptions_document(conn)
+    compute(db, Settings(), later, full=True)
+    with db.connection() as conn:
+        assert (status_document(conn), exceptions_document(conn)) == incremental
 
 
 def test_voided_invoices_are_not_expected_in_the_erp(db: Database) -> None:
