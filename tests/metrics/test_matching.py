@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 import typer
+from rapidfuzz import fuzz
 from typer.testing import CliRunner
 
 from metrics.engine import compute
@@ -19,7 +21,7 @@ from metrics.matching import (
     reject_match,
     suggestions,
 )
-from metrics.names import block_keys, fuzzy_matches
+from metrics.names import block_keys, fuzzy_matches, sorted_words
 from syncwatch.clock import Clock
 from syncwatch.commands import matches
 from syncwatch.config import Settings
@@ -311,6 +313,19 @@ def test_fuzzy_blocks_rank_and_exclude() -> None:
     assert list(zip(found.account.tolist(), found.customer.tolist(), strict=True)) == [
         (0, 1), (1, 3),
     ]  # fmt: skip
+
+
+def test_fuzzy_scores_are_token_sort_ratios() -> None:
+    words = ["acme", "north", "star", "labs", "kestrel", "robotics", "robotic", "foods", "a", "b2"]
+    rng = random.Random(5)
+    names = [" ".join(rng.choices(words, k=rng.randint(1, 4))) for _ in range(300)]
+    accounts, customers = names[:100], names[100:]
+    found = fuzzy_matches(accounts, customers, per_account=3)
+    assert len(found) > 100
+    for i, j, ratio in zip(found.account, found.customer, found.ratio, strict=True):
+        assert ratio == pytest.approx(fuzz.token_sort_ratio(accounts[i], customers[j]), abs=1e-4)
+    for a, c in zip(accounts, customers, strict=False):
+        assert fuzz.ratio(sorted_words(a), sorted_words(c)) == fuzz.token_sort_ratio(a, c)
 
 
 def test_cli_refresh_list_confirm_reject(
