@@ -4,12 +4,16 @@
 -- exact and fuzzy matchers can never disagree about what a name is.
 CREATE OR REPLACE FUNCTION pg_temp.match_name(name text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN regexp_replace(
-    btrim(regexp_replace(
-        translate(replace(lower(name), '&', ' and '), '.''’', ''), '[^[:alnum:]]+', ' ', 'g')),
+-- The legal-form words are stripped from the reversed name, where the pattern is anchored at
+-- the start: PostgreSQL tries a pattern anchored only at the end from every position. The
+-- words below are inc, incorporated, llc, llp, lp, ltd, limited, gmbh, ag, kg, kk, sa, sas,
+-- sarl, srl, spa, bv, nv, ab, oy, as, pty, pte, plc, corp, corporation and co, reversed.
+RETURN reverse(regexp_replace(
+    reverse(btrim(regexp_replace(
+        translate(replace(lower(name), '&', ' and '), '.''’', ''), '[^[:alnum:]]+', ' ', 'g'))),
     -- Non-capturing groups keep PostgreSQL's regex engine on its fast path (5x here).
-    '(?: (?:inc|incorporated|llc|llp|lp|ltd|limited|gmbh|ag|kg|kk|sa|sas|sarl|srl|spa|bv|nv|ab|oy|as|pty|pte|plc|corp|corporation|co))+$',
-    '');
+    '^(?:(?:cni|detaroprocni|cll|pll|pl|dtl|detimil|hbmg|ga|gk|kk|as|sas|lras|lrs|aps|vb|vn|ba|yo|sa|ytp|etp|clp|proc|noitaroproc|oc) )+',
+    ''));
 -- Live accounts with no effective link (see flows/customer_link.sql) in each system.
 CREATE TEMP TABLE match_account ON COMMIT DROP AS
 SELECT s.system, a.external_id AS account_id, a.norm, a.domain

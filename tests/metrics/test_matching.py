@@ -22,6 +22,7 @@ from metrics.matching import (
     suggestions,
 )
 from metrics.names import block_keys, fuzzy_matches, sorted_words
+from metrics.sqlfiles import run_script, sql_text
 from syncwatch.clock import Clock
 from syncwatch.commands import matches
 from syncwatch.config import Settings
@@ -313,6 +314,35 @@ def test_fuzzy_blocks_rank_and_exclude() -> None:
     assert list(zip(found.account.tolist(), found.customer.tolist(), strict=True)) == [
         (0, 1), (1, 3),
     ]  # fmt: skip
+
+
+NORMALISED = {
+    "Kestrel Robotics, Inc.": "kestrel robotics",
+    "Foo Co Inc": "foo",
+    "Foo, Inc. & Co": "foo inc and",
+    "A.B. S.A.": "ab",
+    "Ácme  SAS": "ácme",
+    "North Star K.K.": "north star",
+    "x sas sa as": "x",
+    "O'Brien Ltd": "obrien",
+    "  weird---name   ltd ": "weird name",
+    "inc co": "inc",
+    "Corporation": "corporation",
+    "Incorporated Things": "incorporated things",
+    "Cosas": "cosas",
+    "": "",
+}
+
+
+def test_names_normalise_case_punctuation_and_legal_forms(db: Database) -> None:
+    define = sql_text("matching", "candidates").split(";\n")[0]
+    with db.connection() as conn:
+        run_script(conn, define, {})
+        got = {
+            name: conn.execute("SELECT pg_temp.match_name(%s)", (name,)).fetchone()
+            for name in NORMALISED
+        }
+    assert got == {name: (norm,) for name, norm in NORMALISED.items()}
 
 
 def test_fuzzy_scores_are_token_sort_ratios() -> None:
