@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -10,10 +11,22 @@ from rich.table import Table
 
 from metrics.engine import compute as compute_metrics
 from metrics.results import exceptions_document, status_document
+from metrics.sqlfiles import names
 from syncwatch.commands.common import context_of, out
 from syncwatch.config.flows import FLOW_NAMES
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON document.")]
+
+
+def one_of(choices: tuple[str, ...]) -> Callable[[str | None], str | None]:
+    """An option callback refusing, with the list of choices, a value not among them."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of: {', '.join(choices)}")
+        return value
+
+    return check
 
 
 def compute(
@@ -60,9 +73,16 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def exceptions(
     ctx: typer.Context,
     as_json: JsonOption = False,
-    metric: Annotated[str | None, typer.Option(help="Only this metric.")] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Only this metric: {', '.join(names('exceptions'))}.",
+            callback=one_of(names("exceptions")),
+        ),
+    ] = None,
     flow: Annotated[
-        str | None, typer.Option(help=f"Only this flow: {', '.join(FLOW_NAMES)}.")
+        str | None,
+        typer.Option(help=f"Only this flow: {', '.join(FLOW_NAMES)}.", callback=one_of(FLOW_NAMES)),
     ] = None,
 ) -> None:
     """The open exception items: the records behind the numbers, largest amounts first."""

@@ -1,8 +1,9 @@
 """The product agrees with the sandbox's ground truth, to the record.
 
 Each world is collected through the real collectors over HTTP, computed in PostgreSQL, and
-``syncwatch status --json`` / ``exceptions --json`` are compared with ``sandbox manifest`` as
-JSON documents: every metric value, and every exception's record, labels and money.
+what ``syncwatch status --json`` and ``syncwatch exceptions --json`` print is compared with
+``sandbox manifest`` as JSON documents: every metric value, and every exception's record,
+labels and money, unfiltered and through each ``--metric`` and ``--flow`` filter.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from collectors.registry import build_connector
 from collectors.runner import collect_source
 from metrics.engine import compute
-from metrics.results import exceptions_document, status_document
+from metrics.sqlfiles import names
 from sandbox.manifest import build_manifest
 from sandbox.profile import Profile
+from syncwatch.cli import app
 from syncwatch.clock import Clock
+from syncwatch.config.flows import FLOW_NAMES
 from syncwatch.database import Database
 from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
 from tests.collectors.sandbox_settings import sandbox_settings
@@ -68,6 +72,18 @@ def exception_key(e: dict[str, Any]) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def syncwatch_json(db: Database, *args: str) -> dict[str, Any]:
+    """What ``syncwatch <args> --json`` prints against ``db``, parsed."""
+    result = CliRunner().invoke(app, [*args, "--json"], env={"DATABASE_URL": db.url})
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def exception_keys(exceptions: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return sorted(map(exception_key, exceptions))
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_status_and_exceptions_match_the_manifest(
     case: str, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -88,9 +104,8 @@ def test_status_and_exceptions_match_the_manifest(
         compute(db, settings, NOW)
         manifest = build_manifest(sandbox.spec)
 
-    with db.connection() as conn:
-        status = json.loads(json.dumps(status_document(conn)))
-        exceptions = json.loads(json.dumps(exceptions_document(conn)))
+    status = syncwatch_json(db, "status")
+    exceptions = syncwatch_json(db, "exceptions")["exceptions"]
     assert status["evaluated_at"] == manifest["evaluated_at"] == "2026-11-20T12:00:00Z"
 
     product = {
@@ -101,7 +116,15 @@ def test_status_and_exceptions_match_the_manifest(
     truth = {metric_key(m): m["value"] for m in manifest["metrics"]}
     assert product == truth
 
-    assert sorted(map(exception_key, exceptions["exceptions"])) == sorted(
-        map(exception_key, manifest["exceptions"])
-    )
-    assert manifest["exceptions"], "the world should hold exceptions to compare"
+    truth_items = manifest["exceptions"]
+    assert exception_keys(exceptions) == exception_keys(truth_items)
+    assert truth_items, "the world should hold exceptions to compare"
+
+    for metric in names("exceptions"):
+        listed = syncwatch_json(db, "exceptions", "--metric", metric)["exceptions"]
+        expected = [e for e in truth_items if e["metric"] == metric]
+        assert exception_keys(listed) == exception_keys(expected), metric
+    for flow in FLOW_NAMES:
+        listed = syncwatch_json(db, "exceptions", "--flow", flow)["exceptions"]
+        expected = [e for e in truth_items if e["labels"].get("flow") == flow]
+        assert exception_keys(listed) == exception_keys(expected), flow
