@@ -114,6 +114,7 @@ def prepare(
     run_script(conn, sql_text("flows", "invoice_mismatch"), params)
     if last is not None:
         run_script(conn, sql_text("flows", "carried"), params)
+    run_script(conn, sql_text("flows", "customer_money"), params)
     for metric in names("metrics"):
         conn.execute(
             sql.SQL("INSERT INTO metric_value {}").format(query(sql_text("metrics", metric))),

@@ -197,8 +197,12 @@ class GroundTruth:
     def _customer(self, metric: str, ref: CustomerRef) -> None:
         labels = _labels(system=ref.system)
         self._values[metric, labels] += 1
+        for currency, amount in ref.open:
+            key = (f"{metric}_amount", _labels(system=ref.system, currency=currency))
+            self._values[key] = self._values.get(key, 0) + amount
+        balance, balance_currency = ref.balance()
         self._exceptions.append(
-            (metric, labels, ref.system, "customer", ref.id, None, None, ref.created)
+            (metric, labels, ref.system, "customer", ref.id, balance, balance_currency, ref.created)
         )
 
     def _lag_and_log_metrics(self) -> None:

@@ -17,22 +17,55 @@ WINDOW = timedelta(hours=24)
 
 @dataclass(frozen=True, slots=True)
 class CustomerRef:
-    """A customer as the link checks see it."""
+    """A customer as the link checks see it, with its open invoices' totals by currency."""
 
     system: str
     id: str
     key: str | None
     created: datetime
+    open: tuple[tuple[str, int], ...] = ()
+
+    def balance(self) -> tuple[int | None, str | None]:
+        """The balance its exception item shows: the largest, then the first currency by code."""
+        if not self.open:
+            return None, None
+        currency, amount = min(self.open, key=lambda balance: (-balance[1], balance[0]))
+        return amount, currency
+
+
+def open_invoices(bundle: AccountBundle, now: datetime) -> dict[tuple[str, str], dict[str, int]]:
+    """Totals of the invoices open at ``now`` per (system, customer id) and currency.
+
+    Open: finalized and neither paid nor voided in Stripe; not yet paid in NetSuite.
+    """
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+
+    def add(system: str, customer: str, currency: str, amount: int) -> None:
+        balances = totals.setdefault((system, customer), {})
+        balances[currency] = balances.get(currency, 0) + amount
+
+    for i in bundle.invoices:
+        if i.created <= now and i.status(now) == "open":
+            add("stripe", i.customer_id, i.currency, i.total_minor)
+    for n in bundle.erp_invoices:
+        if n.created <= now and n.status(now) == "A":
+            add("netsuite", n.entity, n.currency, n.total_minor)
+    return totals
 
 
 def customers(bundle: AccountBundle, now: datetime) -> Iterator[CustomerRef]:
     """The bundle's NetSuite and Stripe customers that exist at ``now``."""
+    totals = open_invoices(bundle, now)
+
+    def open_of(system: str, customer: str) -> tuple[tuple[str, int], ...]:
+        return tuple(sorted(totals.get((system, customer), {}).items()))
+
     for c in bundle.erp_customers:
         if c.created <= now:
-            yield CustomerRef("netsuite", c.id, c.externalid, c.created)
+            yield CustomerRef("netsuite", c.id, c.externalid, c.created, open_of("netsuite", c.id))
     for b in bundle.billing_customers:
         if b.created <= now:
-            yield CustomerRef("stripe", b.id, b.crm_account_id, b.created)
+            yield CustomerRef("stripe", b.id, b.crm_account_id, b.created, open_of("stripe", b.id))
 
 
 @dataclass

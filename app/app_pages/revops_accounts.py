@@ -51,18 +51,28 @@ def _gap_chart(counts: Frame) -> None:
                     y_title="accounts / customers"),
         width="stretch",
     )  # fmt: skip
-    arr = counts[counts["name"] == "unmatched_accounts_arr"]
     with right:
-        st.markdown("**ARR of unmatched accounts**")
-        if len(arr) == 0:
-            st.caption("No unmatched ARR.")
-        for row in arr.itertuples():
-            st.metric(f"{row.labels['system']} · {row.labels['currency']}",
-                      format_money(row.value, row.labels["currency"]))  # fmt: skip
+        _money_tiles(counts, "unmatched_accounts_arr", "ARR of unmatched accounts",
+                     "No unmatched ARR.")  # fmt: skip
+        _money_tiles(counts, "orphan_customers_amount", "Open invoices of orphan customers",
+                     "No open invoices on orphan customers.")  # fmt: skip
+        _money_tiles(counts, "duplicate_customers_amount", "Open invoices of duplicate customers",
+                     "No open invoices on duplicate customers.")  # fmt: skip
     help_line(
         "Unmatched: CRM accounts past SLA with no customer in that system. Orphan: a "
-        "customer naming no live account. Duplicate: customers sharing one account."
+        "customer naming no live account. Duplicate: customers sharing one account. Their "
+        "money: unpaid invoices billed to those customers."
     )
+
+
+def _money_tiles(counts: Frame, name: str, heading: str, empty: str) -> None:
+    money = counts[counts["name"] == name] if len(counts) else counts
+    st.markdown(f"**{heading}**")
+    if len(money) == 0:
+        st.caption(empty)
+    for row in money.itertuples():
+        st.metric(f"{row.labels['system']} · {row.labels['currency']}",
+                  format_money(row.value, row.labels["currency"]))  # fmt: skip
 
 
 def _suggestions(identity: Identity, frame: Frame) -> None:

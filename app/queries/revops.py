@@ -1,4 +1,4 @@
-"""RevOps reads: account identity gaps with ARR and stuck amendments."""
+"""RevOps reads: account identity gaps with their money, and stuck amendments."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ ACCOUNT_METRICS: Final = [
     "unmatched_accounts",
     "unmatched_accounts_arr",
     "orphan_customers",
+    "orphan_customers_amount",
     "duplicate_customers",
+    "duplicate_customers_amount",
     "stuck_amendments",
     "stuck_amendments_amount",
 ]

@@ -1,19 +1,20 @@
 -- An incremental compute's scope: the items whose inputs may differ from the last compute's.
 -- Records whose writing transaction the last compute's snapshot (%(since)s) did not see, the
 -- old references of records moved or deleted since, and records of the last compute's future
--- whose times fell between its instant (%(previous)s) and this one.
+-- whose times fell between its instant (%(previous)s) and this one. An invoice among them
+-- names its customer (parent_ref), whose open balance customer_money.sql reads again.
 INSERT INTO changed_record
-SELECT system, object_type, external_id, account_ref, link_ref
+SELECT system, object_type, external_id, account_ref, link_ref, parent_ref
 FROM source_record
 WHERE written_xid >= pg_snapshot_xmin(%(since)s::pg_snapshot)
   AND NOT pg_visible_in_snapshot(written_xid, %(since)s::pg_snapshot)
 UNION ALL
-SELECT system, object_type, external_id, account_ref, link_ref
+SELECT system, object_type, external_id, account_ref, link_ref, parent_ref
 FROM record_change
 WHERE written_xid >= pg_snapshot_xmin(%(since)s::pg_snapshot)
   AND NOT pg_visible_in_snapshot(written_xid, %(since)s::pg_snapshot)
 UNION ALL
-SELECT r.system, r.object_type, r.external_id, r.account_ref, r.link_ref
+SELECT r.system, r.object_type, r.external_id, r.account_ref, r.link_ref, r.parent_ref
 FROM compute_future_record f
 JOIN source_record r USING (system, object_type, external_id)
 WHERE EXISTS (

@@ -29,7 +29,8 @@ CREATE TEMP TABLE changed_record (
     object_type text COLLATE "C" NOT NULL,
     external_id text COLLATE "C" NOT NULL,
     account_ref text COLLATE "C",
-    link_ref    text COLLATE "C"
+    link_ref    text COLLATE "C",
+    parent_ref  text COLLATE "C"
 ) ON COMMIT DROP;
 CREATE TEMP TABLE scope (
     kind   text COLLATE "C" NOT NULL,

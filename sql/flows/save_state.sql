@@ -1,9 +1,10 @@
--- What the next compute starts from: this compute's items, attempts, mismatches, customers and
--- future records, its instant, the snapshot it read the store under (%(snapshot)s) and what
--- its results depend on besides the store (%(inputs)s). Moved references that snapshot saw
--- have been read and are dropped.
+-- What the next compute starts from: this compute's items, attempts, mismatches, customers,
+-- their open balances and future records, its instant, the snapshot it read the store under
+-- (%(snapshot)s) and what its results depend on besides the store (%(inputs)s). Moved
+-- references that snapshot saw have been read and are dropped.
 TRUNCATE compute_flow_item, compute_invoice_posting, compute_invoice_mismatch,
-         compute_orphan_customer, compute_duplicate_customer, compute_future_record;
+         compute_orphan_customer, compute_duplicate_customer, compute_customer_open,
+         compute_future_record;
 INSERT INTO compute_flow_item SELECT * FROM flow_item;
 INSERT INTO compute_invoice_posting
 SELECT external_id, last_status, last_ts, correlation_id FROM invoice_posting;
@@ -11,6 +12,7 @@ INSERT INTO compute_invoice_mismatch SELECT * FROM invoice_mismatch;
 INSERT INTO compute_orphan_customer
 SELECT system, customer_id, created_at, account_id FROM orphan_customer;
 INSERT INTO compute_duplicate_customer SELECT * FROM duplicate_customer;
+INSERT INTO compute_customer_open SELECT * FROM customer_open;
 INSERT INTO compute_future_record SELECT * FROM future_record;
 INSERT INTO compute_state (evaluated_at, snapshot, inputs)
 VALUES (%(now)s, %(snapshot)s::pg_snapshot, %(inputs)s)

@@ -15,9 +15,11 @@ from app.queries import integration
 from app.queries.core import Window
 from app.queries.metric_sql import OPEN_ITEMS
 from collectors.money import exponent
+from metrics.results import status_document
 from syncwatch.database import Database
 from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
 from tests.app.store import NOW, ROLE_USERS
+from tests.metrics.fixtures import Store
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -183,3 +185,31 @@ def test_open_items_equal_one_sort_of_every_open_item(
             listed = [r[0] for r in conn.execute(OPEN_ITEMS, params).fetchall()]
             expected = [r[0] for r in conn.execute(plain, params).fetchall()]
             assert listed == expected and len(expected) > 0
+
+
+def test_revops_tiles_show_the_open_invoices_of_orphan_and_duplicate_customers(
+    app_env: Database,
+) -> None:
+    orphan = Store()
+    orphan.customer("stripe", "cus_nobody", account=None, created=NOW - timedelta(days=3))
+    orphan.invoice("in_nobody_1", finalized=NOW - timedelta(days=2), total=1_234_56,
+                   customer="cus_nobody")  # fmt: skip
+    orphan.invoice("in_nobody_2", finalized=NOW - timedelta(days=1), total=10_00,
+                   customer="cus_nobody")  # fmt: skip
+    orphan.compute(app_env)
+    with app_env.connection() as conn:
+        metrics = status_document(conn)["metrics"]
+    expected = [
+        (f"{m['labels']['system']} · {m['labels']['currency']}",
+         format_money(m["value"], m["labels"]["currency"]))
+        for m in metrics if m["name"].endswith("_customers_amount")
+    ]  # fmt: skip
+    assert ("stripe · USD", format_money(1_244_56, "USD")) in expected
+    at = signed_in("rory")
+    at.switch_page("app_pages/revops_accounts.py").run()
+    assert not at.exception
+    headings = [m.value for m in at.markdown]
+    assert "**Open invoices of orphan customers**" in headings
+    assert "**Open invoices of duplicate customers**" in headings
+    shown = [(m.label, m.value) for m in at.metric]
+    assert all(tile in shown for tile in expected), (expected, shown)

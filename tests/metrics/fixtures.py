@@ -74,6 +74,8 @@ class Store:
         currency: str = "USD",
         paid: datetime | None = None,
         voided: datetime | None = None,
+        customer: str | None = None,
+        created: datetime | None = None,
     ) -> str:
         status = "void" if voided else "paid" if paid else "open"
         self.records.append(
@@ -82,10 +84,11 @@ class Store:
                 "invoice",
                 id_,
                 {"id": id_},
+                parent_ref=customer,
                 status=status,
                 amount_minor=total,
                 currency=currency,
-                created_at=finalized - timedelta(minutes=5),
+                created_at=created or finalized - timedelta(minutes=5),
                 updated_at=voided or paid or finalized,
                 finalized_at=finalized,
                 paid_at=paid,
@@ -102,6 +105,7 @@ class Store:
         total: int = 100_00,
         currency: str = "USD",
         paid: datetime | None = None,
+        customer: str | None = None,
     ) -> str:
         id_ = str(next(_ids))
         self.records.append(
@@ -111,6 +115,7 @@ class Store:
                 id_,
                 {"id": id_},
                 link_ref=stripe_id,
+                parent_ref=customer,
                 status="B" if paid else "A",
                 amount_minor=total,
                 currency=currency,

@@ -205,6 +205,51 @@ def test_money_stays_per_currency(db: Database) -> None:
     assert value(e, "sla_breaches_amount", flow=INVOICE, currency="USD") == 1_234_56
 
 
+def test_orphan_and_duplicate_customers_carry_their_open_invoices(db: Database) -> None:
+    s = Store()
+    s.account("001A", created=NOW - 72 * H)
+    s.customer("stripe", "cus_orphan", account=None, created=NOW - 70 * H)
+    five_hours_ago = NOW - 5 * H
+    s.invoice("in_usd", finalized=five_hours_ago, total=300_00, customer="cus_orphan")
+    s.invoice("in_usd_old", finalized=NOW - 50 * H, total=50_00, customer="cus_orphan")
+    s.invoice(
+        "in_eur", finalized=five_hours_ago, total=700_00, currency="EUR", customer="cus_orphan"
+    )
+    s.invoice("in_paid", finalized=five_hours_ago, paid=NOW - H, customer="cus_orphan")
+    s.invoice("in_void", finalized=five_hours_ago, voided=NOW - H, customer="cus_orphan")
+    s.invoice("in_paid_later", finalized=five_hours_ago, paid=NOW + H, customer="cus_orphan")
+    s.invoice("in_draft", finalized=NOW + 2 * H, created=NOW - H, customer="cus_orphan")
+    s.customer("netsuite", "30", account="001A", created=NOW - 60 * H)
+    s.customer("netsuite", "31", account="001A", created=NOW - 59 * H)
+    s.customer("netsuite", "32", account=None, created=NOW - 59 * H)  # orphan, owes nothing
+    s.erp_invoice("in_x", created=NOW - 10 * H, total=80_00, customer="30")
+    s.erp_invoice("in_y", created=NOW - 10 * H, total=20_00, paid=NOW - 2 * H, customer="30")
+    s.erp_invoice("in_z", created=NOW - 10 * H, total=40_00, paid=NOW + H, customer="31")
+    s.erp_invoice("in_w", created=NOW + H, total=10_00, customer="31")  # not yet created
+    e = s.compute(db)
+
+    assert value(e, "orphan_customers_amount", system="stripe", currency="USD") == 450_00
+    assert value(e, "orphan_customers_amount", system="stripe", currency="EUR") == 700_00
+    assert value(e, "orphan_customers_amount", system="netsuite", currency="USD") is None
+    assert value(e, "duplicate_customers_amount", system="netsuite", currency="USD") == 120_00
+    with db.connection() as conn:
+        items = {
+            (e["metric"], e["external_id"]): (e["amount_minor"], e["currency"])
+            for e in exceptions_document(conn)["exceptions"]
+            if e["metric"] in ("orphan_customers", "duplicate_customers")
+        }
+    assert items == {
+        # Owing in two currencies, the item shows the larger balance; the metric has both.
+        ("orphan_customers", "cus_orphan"): (700_00, "EUR"),
+        ("orphan_customers", "32"): (None, None),
+        ("duplicate_customers", "30"): (80_00, "USD"),
+        ("duplicate_customers", "31"): (40_00, "USD"),
+    }
+    # Two hours on, in_z is paid and in_w exists: 31 owes in_w alone.
+    later = compute(db, Settings(), NOW + 2 * H)
+    assert value(later, "duplicate_customers_amount", system="netsuite", currency="USD") == 90_00
+
+
 def test_non_utc_and_dst_timestamps_compare_as_instants(db: Database) -> None:
     pacific = ZoneInfo("America/Los_Angeles")
     s = Store()

@@ -272,3 +272,69 @@ def test_the_compute_command_says_which_kind_it_ran(
     assert syncwatch("compute").rstrip().endswith("(incremental)")
     assert syncwatch("compute", "--full").rstrip().endswith("(full)")
     assert json.loads(syncwatch("status", "--json"))["evaluated_at"] == "2026-11-20T12:00:00Z"
+
+
+def flagged_balances(db: Database) -> dict[tuple[str, str], int | None]:
+    """The open balance each orphan or duplicate customer's exception item shows."""
+    with db.connection() as conn:
+        return {
+            (e["metric"], e["external_id"]): e["amount_minor"]
+            for e in exceptions_document(conn)["exceptions"]
+            if e["metric"] in ("orphan_customers", "duplicate_customers")
+        }
+
+
+def test_open_balances_follow_invoices_paid_and_moved(db: Database, settings: Settings) -> None:
+    at = NOW - 2 * 24 * H
+    write_world(db, at)
+    compute(db, settings, at)
+    before = flagged_balances(db)
+    owing = sorted(
+        customer for (_, customer), amount in before.items() if amount and customer.isdigit()
+    )
+    assert owing, "the world should hold a flagged ERP customer with open invoices"
+    invoice, total = one(
+        db,
+        "SELECT external_id, amount_minor FROM source_record WHERE system = 'netsuite' "
+        "AND object_type = 'invoice' AND parent_ref = %s AND paid_at IS NULL "
+        "ORDER BY external_id LIMIT 1",
+        owing[0],
+    )
+    other = one(
+        db,
+        "SELECT external_id FROM source_record WHERE system = 'netsuite' "
+        "AND object_type = 'customer' AND external_id <> ALL(%s) ORDER BY external_id LIMIT 1",
+        [customer for _, customer in before],
+    )
+
+    def move_to(customer: str) -> int:
+        return execute(
+            db,
+            "UPDATE source_record SET parent_ref = %s WHERE system = 'netsuite' "
+            "AND object_type = 'invoice' AND external_id = %s",
+            customer,
+            invoice,
+        )
+
+    # The invoice moves to an unflagged customer: only the old customer's note brings it back.
+    assert move_to(other) == 1
+    assert assert_same_as_full(db, settings, at + H).incremental is True
+    moved = flagged_balances(db)
+    assert moved != before
+    assert all(moved[k] == ((before[k] or 0) - total or None) for k in moved if k[1] == owing[0])
+    assert move_to(owing[0]) == 1
+    assert assert_same_as_full(db, settings, at + 2 * H).incremental is True
+    assert flagged_balances(db) == before
+    # Paid between two computes.
+    assert (
+        execute(
+            db,
+            "UPDATE source_record SET paid_at = %s, status = 'B' WHERE system = 'netsuite' "
+            "AND object_type = 'invoice' AND external_id = %s",
+            at + 3 * H,
+            invoice,
+        )
+        == 1
+    )
+    assert assert_same_as_full(db, settings, at + 4 * H).incremental is True
+    assert flagged_balances(db) == moved

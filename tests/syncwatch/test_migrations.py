@@ -39,6 +39,7 @@ EXPECTED_TABLES = {
     "compute_invoice_mismatch",
     "compute_orphan_customer",
     "compute_duplicate_customer",
+    "compute_customer_open",
     "compute_future_record",
 }
 
