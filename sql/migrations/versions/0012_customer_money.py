@@ -17,38 +17,20 @@ down_revision = "0011_account_side_indexes"
 branch_labels = None
 depends_on = None
 
-_NOTE_CHANGES = """
-CREATE OR REPLACE FUNCTION source_record_written() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'DELETE'
-       OR (OLD.system, OLD.object_type, OLD.external_id, OLD.account_ref, OLD.link_ref,
-           OLD.parent_ref)
-          IS DISTINCT FROM
-          (NEW.system, NEW.object_type, NEW.external_id, NEW.account_ref, NEW.link_ref,
-           NEW.parent_ref) THEN
-        INSERT INTO record_change
-            (system, object_type, external_id, account_ref, link_ref, parent_ref)
-        VALUES (OLD.system, OLD.object_type, OLD.external_id, OLD.account_ref, OLD.link_ref,
-                OLD.parent_ref);
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
-    END IF;
-    NEW.written_xid := pg_current_xact_id();
-    RETURN NEW;
-END
-$$;
-"""
+_NOTED = ("system", "object_type", "external_id", "account_ref", "link_ref")
+"""The columns record_change noted before this revision."""
 
-_NOTE_CHANGES_BEFORE = """
+
+def _note_changes(columns: tuple[str, ...]) -> str:
+    """The trigger function noting a record's old ``columns`` when one of them changes."""
+    old = ", ".join(f"OLD.{c}" for c in columns)
+    new = ", ".join(f"NEW.{c}" for c in columns)
+    names = ", ".join(columns)
+    return f"""
 CREATE OR REPLACE FUNCTION source_record_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE'
-       OR (OLD.system, OLD.object_type, OLD.external_id, OLD.account_ref, OLD.link_ref)
-          IS DISTINCT FROM
-          (NEW.system, NEW.object_type, NEW.external_id, NEW.account_ref, NEW.link_ref) THEN
-        INSERT INTO record_change (system, object_type, external_id, account_ref, link_ref)
-        VALUES (OLD.system, OLD.object_type, OLD.external_id, OLD.account_ref, OLD.link_ref);
+    IF TG_OP = 'DELETE' OR ({old}) IS DISTINCT FROM ({new}) THEN
+        INSERT INTO record_change ({names}) VALUES ({old});
     END IF;
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;
@@ -63,7 +45,7 @@ $$;
 def upgrade() -> None:
     """Note moved invoices' old customers and keep the flagged customers' open balances."""
     op.execute("ALTER TABLE record_change ADD COLUMN parent_ref text")
-    op.execute(_NOTE_CHANGES)
+    op.execute(_note_changes((*_NOTED, "parent_ref")))
     op.execute(
         "CREATE UNLOGGED TABLE compute_customer_open ("
         " system text NOT NULL, customer_id text NOT NULL,"
@@ -76,6 +58,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the balances and stop noting old customers."""
     op.execute("DROP TABLE compute_customer_open")
-    op.execute(_NOTE_CHANGES_BEFORE)
+    op.execute(_note_changes(_NOTED))
     op.execute("ALTER TABLE record_change DROP COLUMN parent_ref")
     op.execute("TRUNCATE compute_state")
