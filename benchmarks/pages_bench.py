@@ -38,12 +38,18 @@ Reads = list[tuple[Query, dict[str, Any]]]
 
 
 def seed(db: Database, accounts: int) -> None:
-    """Load the world as of NOW and compute a week ago, a day ago and now."""
+    """Load the world as of NOW, then prepare it as a dashboard sees it."""
     started = time.perf_counter()
     spec = WorldSpec(seed=11, profile=Profile.model_validate({"accounts": accounts}), now=NOW)
     stored, events = load_world(db, spec)
     print(f"seeded {accounts:,} accounts: {stored:,} records, {events:,} log events "
           f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    prepare(db)
+
+
+def prepare(db: Database) -> None:
+    """Compute a week ago, a day ago and now, refresh the match suggestions and add the
+    operational rows (users, collector health, an alert, a silence, a weekly report)."""
     for at in (NOW - timedelta(days=7), NOW - timedelta(days=1), NOW):
         evaluation = compute(db, Settings(), at)
         print(f"compute at {at:%Y-%m-%d}: {evaluation.duration_ms:,} ms, "
@@ -122,11 +128,15 @@ def measure(db: Database, runs: int) -> None:
 
 
 @contextmanager
-def store(url: str | None, accounts: int, server: str) -> Iterator[Database]:
-    """An existing store (``--url``), or a scratch one seeded now and dropped afterwards."""
+def store(url: str | None, accounts: int, server: str, *, ready: bool) -> Iterator[Database]:
+    """An existing store (``--url``; prepared first unless ``ready``), or a scratch one seeded
+    now and dropped afterwards."""
     if url:
         print(machine())
-        yield Database(url)
+        db = Database(url)
+        if not ready:
+            prepare(db)
+        yield db
         return
     with scratch_database(server) as db:
         seed(db, accounts)
@@ -139,9 +149,16 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL admin URL")
-    parser.add_argument("--url", help="measure an already seeded store instead")
+    parser.add_argument(
+        "--url",
+        help="measure a loaded store instead (metrics_bench --database-url loads one); it is "
+        "computed at three instants and given suggestions and operational rows first",
+    )
+    parser.add_argument(
+        "--ready", action="store_true", help="with --url: the store was prepared by a former run"
+    )
     args = parser.parse_args()
-    with store(args.url, args.accounts, args.server) as db:
+    with store(args.url, args.accounts, args.server, ready=args.ready) as db:
         measure(db, args.runs)
 
 

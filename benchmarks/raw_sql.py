@@ -6,7 +6,7 @@ write it by hand against the same store. Parameter: %(now)s.
 
 from __future__ import annotations
 
-_ACCOUNTS = """
+_ACCOUNT_SETS = """
 WITH a AS (
     SELECT external_id, created_at FROM source_record
     WHERE system = 'salesforce' AND object_type = 'account' AND NOT is_deleted
@@ -21,22 +21,49 @@ WITH a AS (
     FROM a LEFT JOIN c ON c.account_ref = a.external_id
     GROUP BY a.external_id, a.created_at
 ), per_customer AS (
-    SELECT c.system, c.account_ref, a.external_id IS NULL AS orphan,
+    SELECT c.system, c.external_id, c.account_ref, a.external_id IS NULL AS orphan,
            count(*) OVER (PARTITION BY c.system, c.account_ref) AS sharing
     FROM c LEFT JOIN a ON a.external_id = c.account_ref
 )
-SELECT
+"""
+
+_ACCOUNT_COUNTS = """
     (SELECT count(*) FROM per_account
       WHERE in_erp IS NOT TRUE AND created_at < %(now)s - interval '24 hours'),
     (SELECT count(*) FROM per_account
       WHERE in_billing IS NOT TRUE AND created_at < %(now)s - interval '24 hours'),
     (SELECT count(*) FILTER (WHERE orphan) FROM per_customer WHERE system = 'netsuite'),
     (SELECT count(*) FILTER (WHERE orphan) FROM per_customer WHERE system = 'stripe'),
-    (SELECT count(*) FILTER (WHERE account_ref IS NOT NULL AND sharing > 1)
+    (SELECT count(*) FILTER (WHERE account_ref <> '' AND sharing > 1)
        FROM per_customer WHERE system = 'netsuite'),
-    (SELECT count(*) FILTER (WHERE account_ref IS NOT NULL AND sharing > 1)
+    (SELECT count(*) FILTER (WHERE account_ref <> '' AND sharing > 1)
        FROM per_customer WHERE system = 'stripe')
 """
+
+_ACCOUNTS = _ACCOUNT_SETS + "SELECT" + _ACCOUNT_COUNTS
+
+# The same, with the open invoices of the orphan and duplicate customers per system and currency.
+_ACCOUNTS_AND_MONEY = (
+    _ACCOUNT_SETS
+    + """, open_money AS (
+    SELECT p.system, p.orphan, p.account_ref <> '' AND p.sharing > 1 AS duplicate, i.currency,
+           sum(i.amount_minor) AS amount
+    FROM per_customer p
+    JOIN source_record i
+      ON i.system = p.system AND i.object_type = 'invoice' AND i.parent_ref = p.external_id
+    WHERE (p.orphan OR (p.account_ref <> '' AND p.sharing > 1))
+      AND NOT i.is_deleted AND i.created_at <= %(now)s
+      AND (i.system = 'netsuite' OR i.finalized_at <= %(now)s)
+      AND (i.paid_at IS NULL OR i.paid_at > %(now)s)
+      AND (i.voided_at IS NULL OR i.voided_at > %(now)s)
+    GROUP BY 1, 2, 3, 4
+)
+SELECT"""
+    + _ACCOUNT_COUNTS
+    + """,
+    (SELECT jsonb_agg(open_money) FROM open_money)
+"""
+)
 
 _INVOICES = """
 WITH i AS (
@@ -98,4 +125,4 @@ GROUP BY flow
 """
 
 RAW_ACCOUNTS = [_ACCOUNTS]
-RAW_FULL = [_ACCOUNTS, _INVOICES, _AMENDMENTS, _LOGS]
+RAW_FULL = [_ACCOUNTS_AND_MONEY, _INVOICES, _AMENDMENTS, _LOGS]
