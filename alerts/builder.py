@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import psycopg
 
 from alerts.messages import AlertLine, AlertMessage, AlertState, Money, RecordRef
-from alerts.rules import AlertRule
-from syncwatch.config import Settings
+from core.config import Settings
+from core.config.alerts import AlertRule
 
 TOP_RECORDS = 5
 # Metrics without exception items of their own borrow the records behind a sibling metric.

@@ -6,10 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from alerts.dependencies import cadence_limit
-from alerts.rules import AlertRule
+from core.config import Settings
+from core.config.alerts import AlertRule
+from core.config.flows import Owner
 from metrics.flows import FLOWS
-from syncwatch.config import Settings
-from syncwatch.config.flows import Owner
 
 ROUTES: dict[Owner, str] = {
     "integration": "#sync-alerts",

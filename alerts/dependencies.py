@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.config import Settings
 from metrics.flows import FLOWS
-from syncwatch.config import Settings
 
 LOGS = "middleware_logs"
 

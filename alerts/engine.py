@@ -17,8 +17,8 @@ from alerts.measurements import measure
 from alerts.notifications import notify
 from alerts.silences import active_silences
 from alerts.store import load_alerts, load_open_incidents, save_alert
-from syncwatch.config import Settings
-from syncwatch.database import Database
+from core.config import Settings
+from core.database import Database
 
 # Arbitrary constant naming the alert evaluation's advisory lock.
 _LOCK = 0x5379_6E63_416C

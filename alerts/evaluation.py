@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from alerts.dependencies import dependent_sources, staleness
 from alerts.measurements import Measurements, Sample
-from alerts.rules import LIVE_METRICS, AlertRule
-from syncwatch.config import Settings
+from core.config import Settings
+from core.config.alerts import LIVE_METRICS, AlertRule
 
 _AGGREGATES: dict[str, Callable[[list[float]], float]] = {"sum": sum, "max": max, "min": min}
 

@@ -14,8 +14,8 @@ from typing import Any
 import psycopg
 
 from alerts.dependencies import SourceState
-from alerts.rules import LIVE_METRICS
-from syncwatch.config import Settings
+from core.config import Settings
+from core.config.alerts import LIVE_METRICS
 
 _MEASURE = """
 WITH latest AS (SELECT max(ts) AS ts FROM metric_evaluation WHERE ts <= %(now)s)

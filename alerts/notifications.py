@@ -21,11 +21,11 @@ from alerts.builder import LineView, build_message, format_value, humanize
 from alerts.enqueue import Enqueued, Kind, enqueue
 from alerts.lifecycle import AlertState
 from alerts.messages import AlertMessage, ThreadReply
-from alerts.rules import AlertRule
 from alerts.silences import Silence, silenced
 from alerts.store import Incident, save_incident
-from syncwatch.clock import format_instant
-from syncwatch.config import Settings
+from core.clock import format_instant
+from core.config import Settings
+from core.config.alerts import AlertRule
 
 MessageState = Literal["firing", "stale", "resolved"]
 

@@ -29,10 +29,10 @@ from slack_sdk.errors import SlackApiError
 from alerts.messages import Envelope
 from alerts.slack import SlackPayload, render
 from alerts.slack_lookup import find_posted, idempotency_metadata
-from syncwatch.config import Settings
-from syncwatch.config.base import read_secret
-from syncwatch.database import Database
-from syncwatch.logs import redact, register_secret
+from core.config import Settings
+from core.config.base import read_secret
+from core.database import Database
+from core.logs import redact, register_secret
 
 log = logging.getLogger(__name__)
 

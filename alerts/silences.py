@@ -9,8 +9,8 @@ from typing import Any
 
 import psycopg
 
-from syncwatch.audit import record_action
-from syncwatch.errors import SyncwatchError
+from core.audit import record_action
+from core.errors import SyncwatchError
 
 
 class SilenceError(SyncwatchError):

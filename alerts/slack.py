@@ -17,12 +17,11 @@ from alerts.messages import (
     AlertLine,
     AlertMessage,
     Message,
-    Money,
     RecordRef,
     ReportMessage,
     ThreadReply,
 )
-from collectors.money import from_minor
+from core.money import format_money
 
 Block = dict[str, Any]
 
@@ -82,11 +81,6 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def format_money(money: Money) -> str:
-    """``USD 1,234.50``, ``JPY 1,000,000``: minor units shown with the currency's decimals."""
-    return f"{money.currency} {from_minor(money.amount_minor, money.currency):,}"
-
-
 def format_duration(seconds: float) -> str:
     """A compact duration: ``45s``, ``12m``, ``2h 5m``, ``3d 4h``."""
     total = round(seconds)
@@ -111,7 +105,7 @@ def format_value(value: float, unit: str, labels: dict[str, str] | None = None) 
     if unit == "ratio":
         return f"{value * 100:.1f}%"
     if unit == "minor" and labels and "currency" in labels:
-        return format_money(Money(amount_minor=int(value), currency=labels["currency"]))
+        return format_money(int(value), labels["currency"])
     if value.is_integer():
         return f"{int(value):,}"
     return f"{value:,.4g}"
@@ -186,7 +180,7 @@ def _record_text(record: RecordRef) -> str:
     title = f"<{record.url}|{name}>" if record.url else f"*{name}*"
     parts = [title]
     if record.amount is not None:
-        parts.append(format_money(record.amount))
+        parts.append(format_money(record.amount.amount_minor, record.amount.currency))
     if record.since is not None:
         parts.append(f"since {slack_date(record.since)}")
     ids = " · ".join(f"{escape(system)} `{escape(rid)}`" for system, rid in record.ids.items())
@@ -196,7 +190,7 @@ def _record_text(record: RecordRef) -> str:
 def _line_blocks(line: AlertLine) -> list[Block]:
     fields: list[dict[str, str]] = []
     if line.money:
-        amounts = "\n".join(format_money(m) for m in line.money)
+        amounts = "\n".join(format_money(m.amount_minor, m.currency) for m in line.money)
         fields.append(_mrkdwn(clip(f"*Money at risk*\n{amounts}", MAX_FIELD_TEXT)))
     if line.records_affected:
         fields.append(_mrkdwn(f"*Records affected*\n{line.records_affected:,}"))

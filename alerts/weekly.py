@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 from alerts.messages import Envelope, Money
 from alerts.weekly_render import report_message
-from syncwatch.config import Settings
-from syncwatch.database import Database
-from syncwatch.errors import SyncwatchError
+from core.config import Settings
+from core.database import Database
+from core.errors import SyncwatchError
 
 TOP_EXCEPTIONS = 5
 

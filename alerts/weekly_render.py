@@ -7,11 +7,12 @@ import json
 from typing import TYPE_CHECKING
 
 from alerts.messages import Money, ReportLine, ReportMessage, ReportSection
-from alerts.slack import format_duration, format_money
+from alerts.slack import format_duration
+from core.money import format_money
 
 if TYPE_CHECKING:
     from alerts.weekly import FlowKpi, Level, WeeklyReport
-    from syncwatch.config import Settings
+    from core.config import Settings
 
 NO_DATA = "no data"
 
@@ -45,7 +46,7 @@ def _count_change(value: float | None, prev: float | None) -> str | None:
 
 
 def _amounts(amounts: list[Money]) -> str:
-    return ", ".join(format_money(m) for m in amounts) or "none"
+    return ", ".join(format_money(m.amount_minor, m.currency) for m in amounts) or "none"
 
 
 def _level_line(label: str, level: Level, money_word: str) -> ReportLine:
@@ -101,7 +102,7 @@ def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
     top = [
         ReportLine(
             label=f"{e.system} {e.object_type} {e.external_id} ({', '.join(e.metrics)})",
-            value=format_money(e.amount),
+            value=format_money(e.amount.amount_minor, e.amount.currency),
             change=f"since {e.since.astimezone(settings.zone):%Y-%m-%d}",
         )
         for e in report.top_exceptions

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Final, Literal
 
 from alerts import silences
-from app import users
-from app.auth import Identity, Topic, authorize
 from app.queries.core import clear_cache
 from app.queries.finance import FINANCE_METRICS
 from app.queries.integration import INTEGRATION_ITEMS
 from app.queries.revops import ACCOUNT_ITEMS
 from app.runtime import runtime
+from core import users
+from core.roles import Identity, Topic, authorize
 from metrics import exception_actions, matching
 
 # The exception items each page may change: a page never touches another team's items.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from syncwatch.config import Settings
-from syncwatch.redaction import MASK, mask_url
+from core.config import Settings
+from core.redaction import MASK, mask_url
 
 # Field names that hold secrets themselves (names of environment variables end in _env and
 # are shown: they say where a secret lives, not what it is).

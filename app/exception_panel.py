@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app import actions
-from app.auth import Identity, NotAllowedError, Topic
 from app.components import data_table, open_record
 from app.filters import wall_clock
-from app.money import format_money
 from app.queries.core import Frame
+from core.money import format_money
+from core.roles import Identity, NotAllowedError, Topic
 from metrics.exception_actions import ExceptionActionError
 
 

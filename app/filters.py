@@ -7,8 +7,8 @@ from typing import Final
 
 import streamlit as st
 
-from app.auth import Identity
 from app.queries.core import RANGES, Window, evaluated_at
+from core.roles import Identity
 from metrics.flows import FLOWS
 
 ALL: Final = "All"

@@ -9,7 +9,7 @@ from typing import Final
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from app.auth import Identity, Topic
+from core.roles import Identity, Topic
 
 APP_DIR: Final = Path(__file__).resolve().parent
 

@@ -14,8 +14,8 @@ import psycopg
 import streamlit as st
 from psycopg_pool import ConnectionPool
 
-from syncwatch.config import Settings, load_settings
-from syncwatch.database import Database, open_database
+from core.config import Settings, load_settings
+from core.database import Database, open_database
 
 
 @dataclass(frozen=True)

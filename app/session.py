@@ -6,7 +6,7 @@ from typing import Final
 
 import streamlit as st
 
-from app.auth import Identity, Topic
+from core.roles import Identity, Topic
 
 IDENTITY_KEY: Final = "auth.identity"
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from app import users
-from app.auth import Identity, mapped_identity, proxy_identity
 from app.runtime import Runtime
 from app.session import current_identity, remember
+from core import users
+from core.roles import Identity, mapped_identity, proxy_identity
 
 JUST_SIGNED_IN = "auth.just_signed_in"
 

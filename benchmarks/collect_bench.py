@@ -30,13 +30,13 @@ from collectors.registry import build_connector
 from collectors.runner import collect_source
 from collectors.salesforce.connector import build_connector as build_salesforce
 from collectors.salesforce.streams import SoqlStream
+from core.clock import Clock
+from core.config import Settings, load_settings
+from core.config.sources import SalesforceSource, StripeSource, ZendeskSource
+from core.database import Database
 from sandbox.credentials import SandboxCredentials
 from sandbox.generator import WorldSpec
 from sandbox.server import SandboxEndpoints, SandboxPorts, serve
-from syncwatch.clock import Clock
-from syncwatch.config import Settings, load_settings
-from syncwatch.config.sources import SalesforceSource, StripeSource, ZendeskSource
-from syncwatch.database import Database
 from tests.collectors.sandbox_fixture import NOW, profile_with
 from tests.collectors.sandbox_settings import CONFIG
 

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from syncwatch import migrations
-from syncwatch.database import Database
+from core import migrations
+from core.database import Database
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 

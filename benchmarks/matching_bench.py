@@ -23,15 +23,15 @@ import psycopg
 from psycopg import sql
 from rapidfuzz import fuzz, process
 
+from core import migrations
+from core.database import Database
+from core.sqlfiles import run_script, sql_text
+from core.store.records import CanonicalRecord, upsert_records
 from metrics.matching import LINK_TABLES, refresh_suggestions
 from metrics.names import FUZZY_CUTOFF, name_blocks, sorted_words
-from metrics.sqlfiles import run_script, sql_text
 from sandbox.draw import Draw, Frame
 from sandbox.gen_accounts import make_account
 from sandbox.profile import load_profile
-from syncwatch import migrations
-from syncwatch.database import Database
-from syncwatch.store.records import CanonicalRecord, upsert_records
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CREATED = NOW - timedelta(days=30)

@@ -24,14 +24,14 @@ import psycopg
 from benchmarks.common import DEFAULT_SERVER, machine, peak_rss_mib, scratch_database
 from benchmarks.raw_sql import RAW_ACCOUNTS, RAW_FULL
 from benchmarks.world_loader import load_world
+from core import migrations
+from core.config import Settings
+from core.database import Database
+from core.sqlfiles import query, run_script, sql_text, tune_session
 from metrics.engine import ACCOUNT_TABLES, compute, insert_flow_items
 from metrics.results import exceptions_document, status_document
-from metrics.sqlfiles import query, run_script, sql_text, tune_session
 from sandbox.generator import WorldSpec
 from sandbox.profile import load_profile
-from syncwatch import migrations
-from syncwatch.config import Settings
-from syncwatch.database import Database
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -25,13 +25,13 @@ from app.queries import admin, executive, finance, integration, records, revops
 from app.queries.core import Query, Window, run
 from benchmarks.common import DEFAULT_SERVER, machine, scratch_database
 from benchmarks.world_loader import load_world
+from core.config import Settings
+from core.database import Database
 from metrics.engine import compute
 from metrics.flows import FLOWS
 from metrics.matching import refresh_suggestions, suggestions
 from sandbox.generator import WorldSpec
 from sandbox.profile import Profile
-from syncwatch.config import Settings
-from syncwatch.database import Database
 from tests.app.store import NOW, add_operations
 
 Reads = list[tuple[Query, dict[str, Any]]]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.common import DEFAULT_SERVER, peak_rss_mib, scratch_database
-from syncwatch.store.records import COLUMNS, COPY_TYPES, CanonicalRecord, upsert_records
+from core.store.records import COLUMNS, COPY_TYPES, CanonicalRecord, upsert_records
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

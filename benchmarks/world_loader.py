@@ -6,12 +6,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.database import Database
+from core.store.events import append_events
+from core.store.records import upsert_records
 from sandbox.draw import Frame
 from sandbox.generator import WorldSpec, generate_bundle
 from sandbox.store_loader import rows
-from syncwatch.database import Database
-from syncwatch.store.events import append_events
-from syncwatch.store.records import upsert_records
 
 BATCH = 2_000
 """Accounts per transaction."""

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from collectors.errors import LoopDetectedError, RecordError
-from syncwatch.store.events import LogEventRow
-from syncwatch.store.records import CanonicalRecord
-from syncwatch.store.runs import QuarantinedRecord
+from collectors.errors import LoopDetectedError
+from core.errors import RecordError
+from core.store.events import LogEventRow
+from core.store.records import CanonicalRecord
+from core.store.runs import QuarantinedRecord
 
 Raw = Mapping[str, Any]
 Parsed = TypeVar("Parsed", CanonicalRecord, LogEventRow)

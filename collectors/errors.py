@@ -1,17 +1,17 @@
-"""The collectors' three kinds of failure.
+"""The collectors' kinds of failure.
 
 - ``FatalSourceError``: bad credentials, a 4xx the API will repeat, a configuration problem.
   The stream stops and the source is marked unhealthy with the error's one-line reason.
 - ``RetriableError``: 429, 5xx, a timeout or a dropped connection. Only the shared HTTP client
   retries, with backoff that honours ``Retry-After``; when retries run out the request becomes
   a ``SourceUnreachableError`` (fatal).
-- ``RecordError``: one record cannot be read. It is quarantined with the reason and the run
-  goes on.
+- ``core.errors.RecordError``: one record cannot be read. It is quarantined with the reason
+  and the run goes on. It lives in the kernel because money parsing raises it too.
 """
 
 from __future__ import annotations
 
-from syncwatch.errors import SyncwatchError
+from core.errors import SyncwatchError
 
 
 class CollectorError(SyncwatchError):
@@ -55,11 +55,3 @@ class RetriableError(CollectorError):
 
 class TokenExpiredError(CollectorError):
     """The access token was refused; the client refreshes it once and retries."""
-
-
-class RecordError(CollectorError):
-    """One record is unreadable; ``missing_field`` names a field absent from it (schema drift)."""
-
-    def __init__(self, message: str, *, missing_field: str | None = None):
-        super().__init__(message)
-        self.missing_field = missing_field

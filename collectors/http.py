@@ -27,8 +27,8 @@ from collectors.errors import (
     TokenExpiredError,
 )
 from collectors.telemetry import REQUEST_SECONDS, REQUESTS
-from syncwatch.logs import redact, register_secret
-from syncwatch.redaction import mask_url
+from core.logs import redact, register_secret
+from core.redaction import mask_url
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collectors.runner import Connector
-from syncwatch.clock import Clock
-from syncwatch.config.sources import (
+from core.clock import Clock
+from core.config.sources import (
     MiddlewareLogSource,
     NetSuiteSource,
     SalesforceSource,

@@ -15,10 +15,10 @@ from collectors.base import Page, Stream
 from collectors.errors import BudgetExhaustedError, FatalSourceError
 from collectors.health import record_health
 from collectors.http import RequestStats, SourceClient
-from syncwatch.clock import Clock
-from syncwatch.database import Database
-from syncwatch.errors import DatabaseUnavailableError
-from syncwatch.store.runs import (
+from core.clock import Clock
+from core.database import Database
+from core.errors import DatabaseUnavailableError
+from core.store.runs import (
     PageWrite,
     RunStatus,
     Watermark,
@@ -26,7 +26,7 @@ from syncwatch.store.runs import (
     finish_run,
     get_watermark,
 )
-from syncwatch.store.runs import start_run as open_run
+from core.store.runs import start_run as open_run
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import psycopg
 
-from metrics.sqlfiles import names, sql_text
-from syncwatch.config.flows import FlowName
+from core.config.flows import FlowName
+from core.sqlfiles import names, sql_text
 
 
 @dataclass(frozen=True, slots=True)

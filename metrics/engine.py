@@ -21,15 +21,15 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from core.config import Settings
+from core.config.flows import FlowName
+from core.database import Database
+from core.locks import lock_key
+from core.sqlfiles import names, query, run_script, sql_text, tune_session
 from metrics.compute_state import Previous, inputs, previous
 from metrics.exception_items import reconcile
 from metrics.flows import FLOWS
 from metrics.history import record_points
-from metrics.sqlfiles import names, query, run_script, sql_text, tune_session
-from syncwatch.config import Settings
-from syncwatch.config.flows import FlowName
-from syncwatch.database import Database
-from syncwatch.locks import lock_key
 
 SETUP = ("prepare", "identity_link")
 """The sql/flows scripts that create the working tables and read the identity map."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from syncwatch.audit import record_action
+from core.audit import record_action
 
 
 class ExceptionActionError(ValueError):

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from syncwatch.config import Settings
+from core.config import Settings
 
 # An unchanged open item is left alone: rewriting every open row on every compute would cost
 # more than the compute itself at scale, so last_seen is when the item last changed or reopened.

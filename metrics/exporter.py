@@ -19,9 +19,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from syncwatch.clock import Clock, format_instant
-from syncwatch.database import Database
-from syncwatch.errors import DatabaseUnavailableError
+from core.clock import Clock, format_instant
+from core.database import Database
+from core.errors import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syncwatch.config.flows import FlowName
+from core.config.flows import FlowName
 
 
 @dataclass(frozen=True, slots=True)

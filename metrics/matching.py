@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 import psycopg
 
+from core.audit import record_action
+from core.errors import SyncwatchError
+from core.sqlfiles import run_script, sql_text, tune_session
 from metrics.names import fuzzy_matches
-from metrics.sqlfiles import run_script, sql_text, tune_session
-from syncwatch.audit import record_action
-from syncwatch.errors import SyncwatchError
 
 SYSTEMS = ("netsuite", "stripe")
 """Systems whose customers link to CRM accounts."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from syncwatch.clock import format_instant
+from core.clock import format_instant
 
 
 def latest_evaluation(conn: psycopg.Connection[Any], at: datetime | None = None) -> datetime | None:

@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from syncwatch.durations import Duration, PositiveDuration
+from core.durations import Duration, PositiveDuration
 
 Share = float
 SystemName = Literal["salesforce", "stripe", "netsuite", "zendesk"]

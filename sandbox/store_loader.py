@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.store.events import LogEventRow
+from core.store.records import CanonicalRecord
 from sandbox.model import AccountBundle, LogEvent
-from syncwatch.store.events import LogEventRow
-from syncwatch.store.records import CanonicalRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,10 @@ from typing import Annotated
 import psycopg
 import typer
 
-from syncwatch import __version__, migrations
-from syncwatch.clock import Clock, parse_instant
+from core import migrations
+from core.clock import Clock, parse_instant
+from core.errors import SyncwatchError
+from syncwatch import __version__
 from syncwatch.commands import (
     alerts,
     collect,
@@ -27,7 +29,6 @@ from syncwatch.commands import (
 )
 from syncwatch.commands.common import context_of, err, out
 from syncwatch.context import AppContext
-from syncwatch.errors import SyncwatchError
 
 app = typer.Typer(
     name="syncwatch",

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syncwatch.clock import Clock
-from syncwatch.config import Settings, load_settings
-from syncwatch.database import Database, open_database
-from syncwatch.migrations import require_migrated
+from core.clock import Clock
+from core.config import Settings, load_settings
+from core.database import Database, open_database
+from core.migrations import require_migrated
 
 DEFAULT_CONFIG = Path("syncwatch.yaml")
 

@@ -21,13 +21,13 @@ from typing import IO
 
 import yaml
 
-from app.users import add_user
-from syncwatch import migrations
-from syncwatch.clock import format_instant
-from syncwatch.config import Settings
-from syncwatch.config.sources import Source
-from syncwatch.database import Database
-from syncwatch.errors import SyncwatchError
+from core import migrations
+from core.clock import format_instant
+from core.config import Settings
+from core.config.sources import Source
+from core.database import Database
+from core.errors import SyncwatchError
+from core.users import add_user
 
 DEMO_DATABASE = "syncwatch_demo"
 DEMO_USERS: dict[str, list[str]] = {

@@ -31,13 +31,13 @@ from alerts.outbox import deliver_due
 from alerts.weekly import send_weekly_report
 from collectors.registry import build_connector
 from collectors.runner import collect_source
+from core.clock import Clock
+from core.config import Settings
+from core.database import Database
+from core.locks import advisory_lock
 from metrics.engine import compute
 from metrics.history import roll_up
 from metrics.matching import refresh_suggestions
-from syncwatch.clock import Clock
-from syncwatch.config import Settings
-from syncwatch.database import Database
-from syncwatch.locks import advisory_lock
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from syncwatch import migrations
-from syncwatch.database import Database
+from core import migrations
+from core.database import Database
 from tests.postgres import create_database, drop_database, server_url, with_database
 
 

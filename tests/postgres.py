@@ -44,7 +44,7 @@ def server_url(tmp_root: Path) -> Iterator[str]:
     if reachable(LOCAL_SERVER):
         yield LOCAL_SERVER
         return
-    from syncwatch.embedded import EmbeddedPostgres
+    from core.embedded import EmbeddedPostgres
 
     embedded = EmbeddedPostgres(tmp_root / "pgdata")
     try:

@@ -22,8 +22,8 @@ from typing import Any
 import psutil
 import pytest
 
+from core.database import Database
 from sandbox.credentials import SandboxCredentials
-from syncwatch.database import Database
 
 pytestmark = pytest.mark.slow
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from app import actions
-from app.auth import NotAllowedError
 from app.components import data_table, help_line
 from app.filters import current_window, wall_clock
 from app.queries import admin
 from app.runtime import runtime
 from app.session import page_guard
-from app.users import UserError
+from core.roles import NotAllowedError
+from core.users import UserError
 
 
 def main() -> None:

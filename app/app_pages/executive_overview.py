@@ -10,10 +10,10 @@ from alerts.weekly_render import report_message, to_markdown
 from app import charts
 from app.components import data_table, help_line, tile
 from app.filters import current_window
-from app.money import major
 from app.queries import executive
 from app.runtime import runtime
 from app.session import page_guard
+from core.money import major
 from metrics.flows import FLOWS
 
 

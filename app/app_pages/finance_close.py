@@ -8,9 +8,9 @@ from app import charts
 from app.components import help_line
 from app.exception_panel import exception_panel
 from app.filters import current_window
-from app.money import format_amount, format_money, major
 from app.queries import finance
 from app.session import page_guard
+from core.money import format_amount, format_money, major
 
 AGE_ORDER = ["lt_1h", "1h_24h", "1d_7d", "gt_7d"]
 

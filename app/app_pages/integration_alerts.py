@@ -7,12 +7,12 @@ from datetime import timedelta
 import streamlit as st
 
 from app import actions
-from app.auth import NotAllowedError
 from app.components import data_table, help_line
 from app.filters import current_window, wall_clock
 from app.queries import integration
 from app.session import page_guard
-from syncwatch.errors import SyncwatchError
+from core.errors import SyncwatchError
+from core.roles import NotAllowedError
 
 DURATIONS = {"1 hour": 1, "4 hours": 4, "1 day": 24, "3 days": 72, "1 week": 168}
 

@@ -6,10 +6,10 @@ import streamlit as st
 
 from app.components import data_table, help_line
 from app.filters import FLOW_NAMES, SYSTEMS, current_window
-from app.money import format_money
 from app.queries import records
 from app.queries.core import Frame
 from app.session import page_guard
+from core.money import format_money
 
 _DETAILS = (
     "name", "status", "account_ref", "link_ref", "parent_ref", "created_at", "updated_at",

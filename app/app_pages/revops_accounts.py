@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app import actions, charts
-from app.auth import Identity, NotAllowedError
 from app.components import data_table, help_line
 from app.exception_panel import exception_panel
 from app.filters import current_window, wall_clock
-from app.money import format_money
 from app.queries import revops
 from app.queries.core import Frame
 from app.session import page_guard
+from core.money import format_money
+from core.roles import Identity, NotAllowedError
 from metrics.matching import MatchError
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.auth import Identity
 from app.queries.core import Frame, Query, Window, load
+from core.roles import Identity
 
 USERS = Query(
     "admin.users",

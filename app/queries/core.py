@@ -15,8 +15,8 @@ import pandas as pd  # type: ignore[import-untyped]
 import psycopg
 import streamlit as st
 
-from app.auth import Identity, Topic, authorize
 from app.runtime import runtime
+from core.roles import Identity, Topic, authorize
 
 Frame = Any  # pandas.DataFrame (pandas ships no type information here)
 TTL_SECONDS: Final = 30

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from app.auth import Identity
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import LATEST_WITH_PRIOR
+from core.roles import Identity
 
 KPI_METRICS: Final = [
     "sla_attainment",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from app.auth import Identity
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, OPEN_ITEMS
+from core.roles import Identity
 
 FINANCE_METRICS: Final = ["posting_failures", "silent_misses", "amount_mismatches"]
 LAG_FLOWS: Final = ["invoice_billing_to_erp", "payment_billing_to_erp"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from app.auth import Identity
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, LATEST_WITH_PRIOR, OPEN_ITEMS
+from core.roles import Identity
 
 RATE_METRICS: Final = [
     "sync_error_rate",

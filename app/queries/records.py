@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from app.auth import Identity
 from app.queries.core import Frame, Query, Window, load
+from core.roles import Identity
 
 # Every (system, object type) the store holds; lookups go through the primary key or the
 # per-type link indexes, one lateral probe per type.

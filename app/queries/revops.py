@@ -8,10 +8,10 @@ from typing import Final
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from app.auth import Identity, authorize
 from app.queries.core import TTL_SECONDS, Frame, Query, Window, load
 from app.queries.metric_sql import LATEST_WITH_PRIOR, OPEN_ITEMS
 from app.runtime import runtime
+from core.roles import Identity, authorize
 from metrics import matching
 
 ACCOUNT_METRICS: Final = [

@@ -6,13 +6,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from collectors.base import Page, Stream
-from collectors.errors import RecordError
 from collectors.http import SourceClient
 from collectors.logs.parser import parse_line
 from collectors.logs.tailer import Chunk, LogTailer, marks_of, position_of
-from syncwatch.clock import Clock
-from syncwatch.config.sources import MiddlewareLogSource
-from syncwatch.store.runs import QuarantinedRecord
+from core.clock import Clock
+from core.config.sources import MiddlewareLogSource
+from core.errors import RecordError
+from core.store.runs import QuarantinedRecord
 
 PAGE_LINES = 2000
 """Lines per page: small enough to commit quickly, large enough to keep commits few."""

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.base import require
-from collectors.errors import RecordError
-from syncwatch.store.events import LogEventRow
+from core.errors import RecordError
+from core.store.events import LogEventRow
 
 STATUSES = frozenset({"success", "failed", "retrying", "dead_letter"})
 

@@ -11,9 +11,9 @@ from collectors.netsuite.auth import BearerAuth, TokenBasedAuth
 from collectors.netsuite.responses import classify
 from collectors.netsuite.streams import CustomerStream, InvoiceStream
 from collectors.netsuite.suiteql import SuiteQL
-from syncwatch.clock import Clock
-from syncwatch.config.base import read_secret
-from syncwatch.config.sources import NetSuiteOAuth1, NetSuiteSource
+from core.clock import Clock
+from core.config.base import read_secret
+from core.config.sources import NetSuiteOAuth1, NetSuiteSource
 
 
 class NetSuiteConnector:

@@ -8,7 +8,7 @@ import httpx
 
 from collectors.errors import AuthenticationError, FatalSourceError, RetriableError
 from collectors.http import api_message, retry_after_seconds
-from syncwatch.logs import redact
+from core.logs import redact
 
 _UNKNOWN_FIELD = re.compile(r"Field '([^']+)' for record '([^']+)' was not found")
 _UNKNOWN_RECORD = re.compile(r"Record '([^']+)' was not found")

@@ -17,8 +17,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from collectors.base import Page, Paginator, Raw, Stream, require
-from collectors.errors import FatalSourceError, RecordError
-from collectors.money import currency_code, to_minor
+from collectors.errors import FatalSourceError
 from collectors.netsuite.suiteql import (
     SuiteQL,
     local_of,
@@ -28,8 +27,10 @@ from collectors.netsuite.suiteql import (
     to_date,
 )
 from collectors.state import advanced, cursor_of, incremental_start
-from syncwatch.config.sources import NetSuiteSource
-from syncwatch.store.records import CanonicalRecord
+from core.config.sources import NetSuiteSource
+from core.errors import RecordError
+from core.money import currency_code, to_minor
+from core.store.records import CanonicalRecord
 
 SYSTEM = "netsuite"
 MODIFIED = "lastmodifieddate"

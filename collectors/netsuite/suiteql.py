@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from collectors.errors import FatalSourceError, RecordError
+from collectors.errors import FatalSourceError
 from collectors.http import SourceClient
+from core.errors import RecordError
 
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"

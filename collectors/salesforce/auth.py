@@ -10,7 +10,7 @@ import jwt
 
 from collectors.errors import AuthenticationError
 from collectors.http import SourceClient
-from syncwatch.logs import register_secret
+from core.logs import register_secret
 
 TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 (a URL path, not a secret)
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"

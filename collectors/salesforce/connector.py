@@ -15,9 +15,9 @@ from collectors.salesforce.auth import (
 )
 from collectors.salesforce.responses import SalesforceResponses
 from collectors.salesforce.streams import AccountStream, AmendmentStream
-from syncwatch.clock import Clock
-from syncwatch.config.base import read_secret
-from syncwatch.config.sources import SalesforceClientCredentials, SalesforceSource
+from core.clock import Clock
+from core.config.base import read_secret
+from core.config.sources import SalesforceClientCredentials, SalesforceSource
 
 DEFAULT_BATCH_SIZE = 2000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from collectors.errors import RecordError
+from core.errors import RecordError
 
 _WIRE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
 

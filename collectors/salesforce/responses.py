@@ -16,7 +16,7 @@ from collectors.errors import (
     TokenExpiredError,
 )
 from collectors.http import api_message
-from syncwatch.logs import redact
+from core.logs import redact
 
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 _NO_SUCH_COLUMN = re.compile(r"No such column '([^']+)' on entity '([^']+)'")

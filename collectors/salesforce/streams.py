@@ -14,9 +14,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from collectors.base import Page, Paginator, Raw, Stream, expect_present, require
-from collectors.errors import FatalSourceError, RecordError
+from collectors.errors import FatalSourceError
 from collectors.http import SourceClient
-from collectors.money import currency_code, to_minor
 from collectors.salesforce.auth import SalesforceAuth
 from collectors.salesforce.fields import (
     optional_datetime,
@@ -26,8 +25,10 @@ from collectors.salesforce.fields import (
     website_domain,
 )
 from collectors.state import advanced, incremental_start
-from syncwatch.config.sources import SalesforceSource
-from syncwatch.store.records import CanonicalRecord
+from core.config.sources import SalesforceSource
+from core.errors import RecordError
+from core.money import currency_code, to_minor
+from core.store.records import CanonicalRecord
 
 SYSTEM = "salesforce"
 

@@ -9,9 +9,9 @@ from pydantic import SecretStr
 
 from collectors.errors import AuthenticationError, FatalSourceError, RetriableError
 from collectors.http import SourceClient, api_message
-from syncwatch.config.base import read_secret
-from syncwatch.config.sources import StripeSource
-from syncwatch.logs import redact
+from core.config.base import read_secret
+from core.config.sources import StripeSource
+from core.logs import redact
 
 
 class StripeKeyAuth:

@@ -14,8 +14,8 @@ from collectors.stripe.streams import (
     SubscriptionChangeStream,
     SubscriptionStream,
 )
-from syncwatch.clock import Clock
-from syncwatch.config.sources import StripeSource
+from core.clock import Clock
+from core.config.sources import StripeSource
 
 
 class StripeConnector:

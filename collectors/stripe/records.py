@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.base import Raw, expect_present, require
-from collectors.errors import RecordError
-from collectors.money import currency_code
-from syncwatch.store.records import CanonicalRecord
+from core.errors import RecordError
+from core.money import currency_code
+from core.store.records import CanonicalRecord
 
 SYSTEM = "stripe"
 

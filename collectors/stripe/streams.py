@@ -20,15 +20,16 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from collectors.base import Page, Paginator, Raw, Stream, require
-from collectors.errors import FatalSourceError, RecordError
+from collectors.errors import FatalSourceError
 from collectors.http import SourceClient
 from collectors.state import cursor_of
 from collectors.stripe import records
 from collectors.stripe.client import list_page
-from syncwatch.clock import Clock
-from syncwatch.config.sources import StripeSource
-from syncwatch.store.records import CanonicalRecord
-from syncwatch.store.runs import QuarantinedRecord
+from core.clock import Clock
+from core.config.sources import StripeSource
+from core.errors import RecordError
+from core.store.records import CanonicalRecord
+from core.store.runs import QuarantinedRecord
 
 EVENT_RETENTION = timedelta(days=30)
 PAGE_LIMIT = 100

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from collectors.errors import AuthenticationError, FatalSourceError, RetriableError
 from collectors.http import SourceClient, api_message, retry_after_seconds
-from syncwatch.config.base import read_secret
-from syncwatch.config.sources import ZendeskSource
+from core.config.base import read_secret
+from core.config.sources import ZendeskSource
 
 
 class ZendeskTokenAuth:

@@ -9,8 +9,8 @@ from collectors.base import Stream
 from collectors.http import SourceClient
 from collectors.zendesk.client import ExportGate, zendesk_client
 from collectors.zendesk.streams import OrganizationStream, TicketStream
-from syncwatch.clock import Clock
-from syncwatch.config.sources import ZendeskSource
+from core.clock import Clock
+from core.config.sources import ZendeskSource
 
 
 class ZendeskConnector:

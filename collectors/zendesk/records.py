@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from collectors.base import Raw, expect_present, require
-from collectors.errors import RecordError
-from syncwatch.store.records import CanonicalRecord
+from core.errors import RecordError
+from core.store.records import CanonicalRecord
 
 SYSTEM = "zendesk"
 

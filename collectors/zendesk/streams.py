@@ -15,7 +15,7 @@ from collectors.errors import FatalSourceError
 from collectors.http import SourceClient
 from collectors.zendesk import records
 from collectors.zendesk.client import ExportGate, export_page
-from syncwatch.config.sources import ZendeskSource
+from core.config.sources import ZendeskSource
 
 ORGANIZATIONS_PATH = "/api/v2/incremental/organizations.json"
 TICKETS_PATH = "/api/v2/incremental/tickets/cursor.json"

@@ -9,9 +9,9 @@ from rich.table import Table
 
 from alerts.engine import evaluate_alerts
 from alerts.silences import SilenceError, create_silence, expire_silence, list_silences
-from syncwatch.clock import format_instant
+from core.clock import format_instant
+from core.durations import parse_duration
 from syncwatch.commands.common import context_of, out
-from syncwatch.durations import parse_duration
 
 app = typer.Typer(help="Alerts: their state, evaluation and silences.", no_args_is_help=True)
 

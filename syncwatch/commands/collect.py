@@ -21,9 +21,9 @@ from collectors.base import Page
 from collectors.health import read_health
 from collectors.registry import build_connector
 from collectors.runner import SourceOutcome, collect_source
+from core.errors import SyncwatchError
 from syncwatch.commands.common import context_of, err, out
 from syncwatch.context import AppContext
-from syncwatch.errors import SyncwatchError
 
 sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_help=True)
 

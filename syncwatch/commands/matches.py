@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from core.clock import format_instant
 from metrics.matching import (
     SYSTEMS,
     confirm_match,
@@ -16,7 +17,6 @@ from metrics.matching import (
     reject_match,
     suggestions,
 )
-from syncwatch.clock import format_instant
 from syncwatch.commands.common import context_of, out
 
 app = typer.Typer(

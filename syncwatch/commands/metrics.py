@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from core.config.flows import FLOW_NAMES
+from core.sqlfiles import names
 from metrics.engine import compute as compute_metrics
 from metrics.results import exceptions_document, status_document
-from metrics.sqlfiles import names
 from syncwatch.commands.common import context_of, out
-from syncwatch.config.flows import FLOW_NAMES
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON document.")]
 

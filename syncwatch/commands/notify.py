@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from alerts.outbox import dead_notifications, deliver_due
-from syncwatch.clock import format_instant
+from core.clock import format_instant
+from core.logs import configure_logging
 from syncwatch.commands.common import context_of, out
-from syncwatch.logs import configure_logging
 
 app = typer.Typer(help="Slack notification delivery.", no_args_is_help=True)
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
+from core.logs import configure_logging
 from metrics.exporter import serve_exporter
 from syncwatch.commands.common import context_of, out
-from syncwatch.logs import configure_logging
 from syncwatch.service import Service
 
 

@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from core.durations import parse_duration
+from core.errors import SyncwatchError
 from sandbox.generator import WorldSpec
 from sandbox.profile import Profile, load_profile
 from syncwatch.commands.common import context_of, out
-from syncwatch.durations import parse_duration
-from syncwatch.errors import SyncwatchError
 
 app = typer.Typer(
     help="Run the simulated company the demo and the tests use.", no_args_is_help=True

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app import users as store
-from app.auth import ROLES
+from core import users as store
+from core.roles import ROLES
 from syncwatch.commands.common import context_of, err, out
 
 app = typer.Typer(help="Manage the dashboard's local users.", no_args_is_help=True)

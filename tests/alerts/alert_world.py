@@ -10,8 +10,8 @@ from typing import Any
 
 from alerts.engine import EvaluationReport, evaluate_alerts
 from collectors.health import record_health
-from syncwatch.config import Settings
-from syncwatch.database import Database
+from core.config import Settings
+from core.database import Database
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -108,7 +108,7 @@ def report() -> ReportMessage:
     return ReportMessage(
         title="Weekly sync health",
         period="2026-W47",
-        headline="SLA attainment 97.5% (+1.2 pts); USD 12,345.67 at risk in posting failures.",
+        headline="SLA attainment 97.5% (+1.2 pts); 12,345.67 USD at risk in posting failures.",
         sections=[
             ReportSection(
                 title="SLA attainment",

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from alerts.defaults import METRICS_STALE, SOURCE_UNHEALTHY
 from alerts.engine import evaluate_alerts
-from syncwatch.config import Settings
-from syncwatch.database import Database
+from core.config import Settings
+from core.database import Database
 from tests.alerts.alert_world import (
     MINUTE,
     T0,

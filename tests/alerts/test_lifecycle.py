@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from alerts.engine import evaluate_alerts
+from core.config import Settings
+from core.database import Database
+from core.store.events import append_events
+from core.store.records import upsert_records
 from metrics.engine import compute
 from sandbox.generator import WorldSpec, iter_bundles
 from sandbox.profile import load_profile
 from sandbox.store_loader import rows
-from syncwatch.config import Settings
-from syncwatch.database import Database
-from syncwatch.store.events import append_events
-from syncwatch.store.records import upsert_records
 from tests.alerts.alert_world import (
     MINUTE,
     T0,

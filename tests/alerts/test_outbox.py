@@ -18,6 +18,10 @@ from typer.testing import CliRunner
 from alerts.messages import AlertMessage, ReportMessage, ThreadReply
 from alerts.outbox import DeliveryReport, dead_notifications, deliver_due
 from alerts.slack_lookup import METADATA_EVENT
+from core.clock import Clock
+from core.config import Settings
+from core.config.models import SlackSettings
+from core.database import Database
 from sandbox.slack_standin import (
     DropConnection,
     RateLimited,
@@ -26,12 +30,8 @@ from sandbox.slack_standin import (
     SlackError,
     SlackStandIn,
 )
-from syncwatch.clock import Clock
 from syncwatch.commands import notify as notify_cli
-from syncwatch.config import Settings
-from syncwatch.config.models import SlackSettings
 from syncwatch.context import AppContext
-from syncwatch.database import Database
 from tests.alerts import samples
 from tests.sandbox.servers import bound_socket, running_app
 

@@ -15,9 +15,9 @@ from alerts.defaults import (
     effective_rules,
 )
 from alerts.dependencies import dependent_sources
-from alerts.rules import AlertRule
-from syncwatch.config import ConfigError, Settings, load_settings
-from syncwatch.config.flows import FLOW_NAMES
+from core.config import ConfigError, Settings, load_settings
+from core.config.alerts import AlertRule
+from core.config.flows import FLOW_NAMES
 
 RULE = "    - {{name: invoice-failures, metric: posting_failures, route: '#fin', {extra}}}\n"
 FLOW_METRICS = ("sla_breaches", "sla_attainment", "sync_lag_seconds", "sync_error_rate",

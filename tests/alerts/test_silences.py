@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from alerts.silences import SilenceError, active_silences, create_silence, expire_silence
-from syncwatch.clock import Clock
+from core.clock import Clock
+from core.database import Database
 from syncwatch.commands.alerts import app
 from syncwatch.context import AppContext
-from syncwatch.database import Database
 from tests.alerts.alert_world import MINUTE, T0, outbox, settings, states, step
 
 FLOWS = ["invoice_billing_to_erp", "payment_billing_to_erp"]

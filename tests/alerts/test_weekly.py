@@ -253,7 +253,7 @@ def test_report_message_and_documents(seeded: Database) -> None:
         report = build_weekly_report(conn, SETTINGS, "2026-W47", NOW)
     message = report_message(report, SETTINGS)
     assert message.headline == (
-        "SLA attainment 90.0% across flows; USD 4,200.00 in posting failures; 3 alerts fired."
+        "SLA attainment 90.0% across flows; 4,200.00 USD in posting failures; 3 alerts fired."
     )
     lines = {(s.title, ln.label): (ln.value, ln.change) for s in message.sections for ln in s.lines}
     assert lines["SLA attainment (weekly mean)", "invoice_billing_to_erp"] == (
@@ -264,11 +264,11 @@ def test_report_message_and_documents(seeded: Database) -> None:
     )  # fmt: skip
     risk = "At risk at the end of the week"
     assert lines[risk, "Unmatched accounts (netsuite)"] == (
-        "3 · ARR JPY 5,000,000, USD 12,000.00", "-1 vs last week",
+        "3 · ARR 5,000,000 JPY, 12,000.00 USD", "-1 vs last week",
     )  # fmt: skip
-    assert lines[risk, "Posting failures"] == ("3 · amount USD 4,200.00", "+3 vs last week")
+    assert lines[risk, "Posting failures"] == ("3 · amount 4,200.00 USD", "+3 vs last week")
     top = "stripe invoice in_A (posting_failures, sla_breaches)"
-    assert lines["Top exceptions by money", top] == ("USD 4,200.00", "since 2026-11-20")
+    assert lines["Top exceptions by money", top] == ("4,200.00 USD", "since 2026-11-20")
     assert lines["Alerts", "Mean time to resolve"] == ("3d 1h", "2 resolved")
     assert lines["Alerts", "Alerts fired"] == ("3 (1 critical, 2 warning)", "+1 vs last week")
     markdown = to_markdown(message)

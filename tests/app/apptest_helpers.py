@@ -7,9 +7,9 @@ from typing import Final
 
 from streamlit.testing.v1 import AppTest
 
-from app.auth import Identity
 from app.navigation import PAGES, allowed_pages
-from syncwatch.config.models import Role
+from core.config.models import Role
+from core.roles import Identity
 from tests.app.store import PASSWORD
 
 APP: Final = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import streamlit as st
 
-from syncwatch.database import Database
+from core.database import Database
 from tests.app.store import seed
 from tests.postgres import create_database, drop_database, with_database
 

@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from alerts.weekly import build_weekly_report, store_report
-from app import users
+from core import users
+from core.config import Settings
+from core.config.models import Role
+from core.database import Database
+from core.store.events import append_events
+from core.store.records import upsert_records
 from metrics.engine import compute
 from sandbox.generator import WorldSpec, iter_bundles
 from sandbox.profile import Profile
 from sandbox.store_loader import rows
-from syncwatch.config import Settings
-from syncwatch.config.models import Role
-from syncwatch.database import Database
-from syncwatch.store.events import append_events
-from syncwatch.store.records import upsert_records
 
 NOW: Final = datetime(2026, 11, 20, 12, tzinfo=UTC)
 PASSWORD: Final = "correct horse battery"

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from typer.testing import CliRunner
 
+from core.clock import Clock
+from core.database import Database
 from metrics import exception_actions
-from syncwatch.clock import Clock
 from syncwatch.commands.users import app as users_app
 from syncwatch.context import AppContext
-from syncwatch.database import Database
 
 AT = datetime(2026, 11, 21, 9, tzinfo=UTC)
 

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import users
-from app.auth import Identity, NotAllowedError, proxy_identity
 from app.configview import masked_settings
 from app.queries import admin, executive, finance, integration, records, revops
 from app.queries.core import Window
-from syncwatch.config.models import AuthSettings, Settings
-from syncwatch.database import Database
+from core import users
+from core.config.models import AuthSettings, Settings
+from core.database import Database
+from core.roles import Identity, NotAllowedError, proxy_identity
 
 AT = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

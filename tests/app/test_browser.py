@@ -16,9 +16,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from app.auth import Identity
 from app.navigation import allowed_pages
-from syncwatch.database import Database
+from core.database import Database
+from core.roles import Identity
 from tests.app.apptest_helpers import APP, expected_titles
 from tests.app.store import PASSWORD, ROLE_USERS
 from tests.postgres import create_database, drop_database, with_database

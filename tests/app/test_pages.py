@@ -8,15 +8,14 @@ import psycopg
 import pytest
 import streamlit as st
 
-from app.auth import Identity
-from app.money import format_amount, format_money
 from app.navigation import PAGES, allowed_pages
 from app.queries import integration
 from app.queries.core import Window
 from app.queries.metric_sql import OPEN_ITEMS
-from collectors.money import exponent
+from core.database import Database
+from core.money import exponent, format_amount, format_money
+from core.roles import Identity
 from metrics.results import status_document
-from syncwatch.database import Database
 from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
 from tests.app.store import NOW, ROLE_USERS
 from tests.metrics.fixtures import Store

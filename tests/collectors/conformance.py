@@ -14,8 +14,8 @@ from typing import Any
 from psycopg import sql
 
 from collectors.runner import Connector, SourceOutcome, collect_source
-from syncwatch.clock import Clock
-from syncwatch.database import Database
+from core.clock import Clock
+from core.database import Database
 
 
 @dataclass

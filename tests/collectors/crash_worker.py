@@ -12,10 +12,10 @@ from pathlib import Path
 from collectors.registry import build_connector
 from collectors.runner import Connector, PageCallback, SourceOutcome, collect_source
 from collectors.salesforce.connector import build_connector as build_salesforce
-from syncwatch.clock import Clock
-from syncwatch.config import Settings, load_settings
-from syncwatch.config.sources import NetSuiteSource, SalesforceSource, Source
-from syncwatch.database import Database, open_database
+from core.clock import Clock
+from core.config import Settings, load_settings
+from core.config.sources import NetSuiteSource, SalesforceSource, Source
+from core.database import Database, open_database
 from tests.collectors.sandbox_fixture import NOW
 
 SALESFORCE_BATCH = 200

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from syncwatch.config import Settings, load_settings
+from core.config import Settings, load_settings
 from tests.collectors.sandbox_fixture import RunningSandbox
 
 CONFIG = """

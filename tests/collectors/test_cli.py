@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from syncwatch.database import Database
+from core.database import Database
 from tests.collectors.sandbox_fixture import NOW, running_sandbox
 from tests.collectors.sandbox_settings import sandbox_settings
 

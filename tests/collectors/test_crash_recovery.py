@@ -25,13 +25,13 @@ import psycopg
 import pytest
 
 from collectors.base import Page
-from syncwatch import migrations
-from syncwatch.clock import Clock
-from syncwatch.config import Settings
-from syncwatch.database import Database
-from syncwatch.embedded import EmbeddedPostgres
-from syncwatch.errors import DatabaseUnavailableError
-from syncwatch.store.records import COLUMNS
+from core import migrations
+from core.clock import Clock
+from core.config import Settings
+from core.database import Database
+from core.embedded import EmbeddedPostgres
+from core.errors import DatabaseUnavailableError
+from core.store.records import COLUMNS
 from tests.collectors.crash_worker import collect_all, collect_once, small_page_connector
 from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
 from tests.collectors.sandbox_settings import sandbox_settings

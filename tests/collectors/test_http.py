@@ -20,7 +20,7 @@ from collectors.errors import (
     SourceUnreachableError,
 )
 from collectors.http import SourceClient, retry_after_seconds
-from syncwatch.logs import RedactingFilter
+from core.logs import RedactingFilter
 from tests.sandbox.servers import running_app
 
 SECRET = "sk_test_super_secret_value_123"

@@ -11,12 +11,12 @@ import pytest
 
 from collectors.logs.connector import build_connector
 from collectors.runner import SourceOutcome, collect_source
+from core.clock import Clock
+from core.config.sources import MiddlewareLogSource
+from core.database import Database
 from sandbox.catalog import World
 from sandbox.generator import WorldSpec, generate_world
 from sandbox.logwriter import MiddlewareLogWriter
-from syncwatch.clock import Clock
-from syncwatch.config.sources import MiddlewareLogSource
-from syncwatch.database import Database
 from tests.collectors.conformance import ConformanceCase, check_conformance, positions
 from tests.collectors.sandbox_fixture import NOW, profile_with
 

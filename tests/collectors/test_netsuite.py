@@ -15,20 +15,21 @@ import httpx
 import pytest
 
 from collectors.base import Page
-from collectors.errors import FatalSourceError, RecordError
+from collectors.errors import FatalSourceError
 from collectors.netsuite.connector import NetSuiteConnector, build_connector
 from collectors.netsuite.responses import classify
 from collectors.netsuite.suiteql import local_of, parse_local, to_date
 from collectors.runner import SourceOutcome, collect_source
+from core.clock import Clock
+from core.config.sources import NetSuiteSource
+from core.database import Database
+from core.errors import RecordError
 from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import NetSuiteCredentials
 from sandbox.generator import WorldSpec, generate_world
 from sandbox.manifest import build_manifest
 from sandbox.simulators.netsuite import create_netsuite_app
-from syncwatch.clock import Clock
-from syncwatch.config.sources import NetSuiteSource
-from syncwatch.database import Database
 from tests.collectors.conformance import ConformanceCase, check_conformance, stored_ids
 from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
 from tests.sandbox.servers import running_app

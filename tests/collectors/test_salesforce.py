@@ -15,10 +15,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from collectors.base import Page
-from collectors.errors import RecordError
 from collectors.runner import SourceOutcome, collect_source
 from collectors.salesforce.connector import SalesforceConnector, build_connector
 from collectors.salesforce.fields import parse_datetime, soql_datetime, website_domain
+from core.clock import Clock
+from core.config.sources import SalesforceSource
+from core.database import Database
+from core.errors import RecordError
 from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import SalesforceCredentials
@@ -27,9 +30,6 @@ from sandbox.manifest import build_manifest
 from sandbox.profile import Profile
 from sandbox.simulators.salesforce import create_salesforce_app
 from sandbox.simulators.sf_auth import ORG_ID
-from syncwatch.clock import Clock
-from syncwatch.config.sources import SalesforceSource
-from syncwatch.database import Database
 from tests.collectors.conformance import ConformanceCase, check_conformance, stored_ids
 from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
 from tests.sandbox.servers import running_app

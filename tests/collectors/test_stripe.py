@@ -16,12 +16,12 @@ from collectors.errors import AuthenticationError, FatalSourceError, RetriableEr
 from collectors.runner import SourceOutcome, collect_source
 from collectors.stripe.client import stripe_classifier
 from collectors.stripe.connector import build_connector
+from core.clock import Clock
+from core.config.sources import StripeSource
+from core.database import Database
 from sandbox.clock import SimulatedClock
 from sandbox.manifest import build_manifest
 from sandbox.simulators.wire import unix
-from syncwatch.clock import Clock
-from syncwatch.config.sources import StripeSource
-from syncwatch.database import Database
 from tests.collectors.conformance import ConformanceCase, check_conformance, positions, stored_ids
 from tests.collectors.sandbox_fixture import RunningSandbox, profile_with, running_sandbox
 

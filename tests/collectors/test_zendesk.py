@@ -14,11 +14,11 @@ import pytest
 
 from collectors.runner import SourceOutcome, collect_source
 from collectors.zendesk.connector import build_connector
+from core.clock import Clock
+from core.config.sources import ZendeskSource
+from core.database import Database
 from sandbox.manifest import build_manifest
 from sandbox.profile import Profile
-from syncwatch.clock import Clock
-from syncwatch.config.sources import ZendeskSource
-from syncwatch.database import Database
 from tests.collectors.conformance import ConformanceCase, check_conformance, positions, stored_ids
 from tests.collectors.sandbox_fixture import RunningSandbox, profile_with, running_sandbox
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core.config import Settings
+from core.database import Database
+from core.store.events import LogEventRow, append_events
+from core.store.records import CanonicalRecord, upsert_records
 from metrics.engine import Evaluation, compute
-from syncwatch.config import Settings
-from syncwatch.database import Database
-from syncwatch.store.events import LogEventRow, append_events
-from syncwatch.store.records import CanonicalRecord, upsert_records
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from core.config import Settings
+from core.database import Database
 from metrics.engine import compute
 from metrics.matching import confirm_match
 from metrics.results import exceptions_document, status_document
-from syncwatch.config import Settings
-from syncwatch.database import Database
 from tests.metrics.fixtures import NOW, H, Store, open_items, value
 
 INVOICE = "invoice_billing_to_erp"

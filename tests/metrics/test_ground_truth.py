@@ -17,14 +17,14 @@ from typer.testing import CliRunner
 
 from collectors.registry import build_connector
 from collectors.runner import collect_source
+from core.clock import Clock
+from core.config.flows import FLOW_NAMES
+from core.database import Database
+from core.sqlfiles import names
 from metrics.engine import compute
-from metrics.sqlfiles import names
 from sandbox.manifest import build_manifest
 from sandbox.profile import Profile
 from syncwatch.cli import app
-from syncwatch.clock import Clock
-from syncwatch.config.flows import FLOW_NAMES
-from syncwatch.database import Database
 from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
 from tests.collectors.sandbox_settings import sandbox_settings
 

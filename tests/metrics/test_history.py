@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.database import Database
 from metrics.history import roll_up
-from syncwatch.database import Database
 from tests.metrics.fixtures import NOW
 
 

@@ -21,15 +21,15 @@ from typing import Any
 
 import pytest
 
+from core.config import Settings
+from core.database import Database
+from core.store.events import LogEventRow, append_events
+from core.store.records import upsert_records
 from metrics.engine import Evaluation, compute
 from metrics.matching import confirm_match
 from metrics.results import exceptions_document, status_document
 from sandbox.generator import WorldSpec, iter_bundles
 from sandbox.store_loader import rows
-from syncwatch.config import Settings
-from syncwatch.database import Database
-from syncwatch.store.events import LogEventRow, append_events
-from syncwatch.store.records import upsert_records
 from tests.collectors.sandbox_fixture import NOW, profile_with
 from tests.metrics.test_ground_truth import HEAVY_FAULTS
 

@@ -13,6 +13,11 @@ import typer
 from rapidfuzz import fuzz
 from typer.testing import CliRunner
 
+from core.clock import Clock
+from core.config import Settings
+from core.database import Database
+from core.sqlfiles import run_script, sql_text
+from core.store.records import CanonicalRecord, upsert_records
 from metrics.engine import compute
 from metrics.matching import (
     MatchError,
@@ -22,13 +27,8 @@ from metrics.matching import (
     suggestions,
 )
 from metrics.names import block_keys, fuzzy_matches, sorted_words
-from metrics.sqlfiles import run_script, sql_text
-from syncwatch.clock import Clock
 from syncwatch.commands import matches
-from syncwatch.config import Settings
 from syncwatch.context import AppContext
-from syncwatch.database import Database
-from syncwatch.store.records import CanonicalRecord, upsert_records
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CREATED = NOW - timedelta(days=10)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from core.database import Database
 from syncwatch.cli import app
-from syncwatch.database import Database
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,11 @@ from prometheus_client import CollectorRegistry
 
 from alerts.defaults import JOB_FAILING
 from alerts.engine import evaluate_alerts
+from core.clock import Clock
+from core.config import Settings
+from core.database import Database
 from metrics.engine import compute
 from metrics.exporter import serve_exporter
-from syncwatch.clock import Clock
-from syncwatch.config import Settings
-from syncwatch.database import Database
 from syncwatch.service import Service
 from tests.metrics.fixtures import NOW, H, Store
 from tests.sandbox.servers import bound_socket

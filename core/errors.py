@@ -15,3 +15,11 @@ class DatabaseUnavailableError(SyncwatchError):
 
 class NotMigratedError(SyncwatchError):
     """The database schema is older than this version of syncwatch."""
+
+
+class RecordError(SyncwatchError):
+    """One record is unreadable; ``missing_field`` names a field absent from it (schema drift)."""
+
+    def __init__(self, message: str, *, missing_field: str | None = None):
+        super().__init__(message)
+        self.missing_field = missing_field

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from syncwatch.redaction import mask_secrets, mask_url
+from core.redaction import mask_secrets, mask_url
 
 _lock = threading.Lock()
 _secrets: set[str] = set()

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from metrics.sqlfiles import names
-from syncwatch.config.base import ConfigModel
-from syncwatch.durations import Duration, PositiveDuration
+from core.config.base import ConfigModel
+from core.durations import Duration, PositiveDuration
+from core.sqlfiles import names
 
 Comparison = Literal[">", ">=", "<", "<=", "==", "!="]
 Severity = Literal["critical", "warning", "info"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from syncwatch.config import ConfigError, load_settings
+from core.config import ConfigError, load_settings
 
 STRIPE = """
 sources:

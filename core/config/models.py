@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from alerts.rules import AlertSettings
-from syncwatch.config.base import ConfigModel
-from syncwatch.config.flows import FlowName, FlowOverrides, FlowSettings, Owner, merge_flows
-from syncwatch.config.sources import EnvName, Source
+from core.config.alerts import AlertSettings
+from core.config.base import ConfigModel
+from core.config.flows import FlowName, FlowOverrides, FlowSettings, Owner, merge_flows
+from core.config.sources import EnvName, Source
 
 Role = Literal["executive", "finance", "revops", "integration", "admin"]
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from syncwatch.database import Database
-from syncwatch.store.events import LogEventRow, append_events
-from syncwatch.store.records import CanonicalRecord, upsert_records
-from syncwatch.store.runs import (
+from core.database import Database
+from core.store.events import LogEventRow, append_events
+from core.store.records import CanonicalRecord, upsert_records
+from core.store.runs import (
     PageWrite,
     QuarantinedRecord,
     Watermark,

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from syncwatch.database import Database
+from core.database import Database
 
 
 def lock_key(name: str) -> int:

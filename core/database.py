@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import TupleRow
 
-from syncwatch.config.models import DatabaseSettings
-from syncwatch.embedded import EmbeddedPostgres, default_data_dir
-from syncwatch.errors import DatabaseUnavailableError
-from syncwatch.redaction import mask_url
+from core.config.models import DatabaseSettings
+from core.embedded import EmbeddedPostgres, default_data_dir
+from core.errors import DatabaseUnavailableError
+from core.redaction import mask_url
 
 
 @dataclass

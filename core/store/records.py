@@ -11,7 +11,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from syncwatch.store.staging import stage_rows
+from core.store.staging import stage_rows
 
 COLUMNS = (
     "system",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from syncwatch.errors import SyncwatchError
+from core.errors import SyncwatchError
 
 
 class ClockError(SyncwatchError):

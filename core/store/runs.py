@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 import psycopg
 
-from syncwatch.store.events import LogEventRow, append_events
-from syncwatch.store.records import CanonicalRecord, UpsertResult, upsert_records
+from core.store.events import LogEventRow, append_events
+from core.store.records import CanonicalRecord, UpsertResult, upsert_records
 
 RunStatus = Literal["running", "success", "partial", "failed"]
 

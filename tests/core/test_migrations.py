@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from syncwatch import migrations
-from syncwatch.database import Database
-from syncwatch.errors import NotMigratedError
+from core import migrations
+from core.database import Database
+from core.errors import NotMigratedError
 
 EXPECTED_TABLES = {
     "source_record",

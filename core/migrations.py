@@ -12,8 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
 
 import sql.migrations
-from syncwatch.database import Database
-from syncwatch.errors import NotMigratedError
+from core.database import Database
+from core.errors import NotMigratedError
 
 SCRIPT_LOCATION = Path(sql.migrations.__file__).parent
 

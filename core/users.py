@@ -11,9 +11,9 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from app.auth import Identity, valid_roles
-from syncwatch.audit import record_action
-from syncwatch.config.models import Role
+from core.audit import record_action
+from core.config.models import Role
+from core.roles import Identity, valid_roles
 
 FREE_ATTEMPTS: Final = 10
 FIRST_LOCKOUT: Final = timedelta(seconds=30)

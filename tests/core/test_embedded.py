@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from syncwatch.embedded import EmbeddedPostgres
+from core.embedded import EmbeddedPostgres
 
 
 def postmasters(data_dir: Path) -> list[psutil.Process]:

@@ -12,8 +12,8 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from syncwatch.config.models import Settings
-from syncwatch.errors import SyncwatchError
+from core.config.models import Settings
+from core.errors import SyncwatchError
 
 # Discriminator values pydantic adds to an error's location; users never write them as keys.
 _UNION_TAGS = {

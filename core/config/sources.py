@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from syncwatch.config.base import ConfigModel, check_env_name
-from syncwatch.durations import Duration, PositiveDuration
+from core.config.base import ConfigModel, check_env_name
+from core.durations import Duration, PositiveDuration
 
 EnvName = Annotated[str, AfterValidator(check_env_name)]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from syncwatch.config.models import AuthSettings, Role
+from core.config.models import AuthSettings, Role
 
 ROLES: Final[tuple[Role, ...]] = ("executive", "finance", "revops", "integration", "admin")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal, get_args
 
-from syncwatch.config.base import ConfigModel
-from syncwatch.durations import PositiveDuration
+from core.config.base import ConfigModel
+from core.durations import PositiveDuration
 
 Owner = Literal["finance", "revops", "integration"]
 FlowName = Literal[
