@@ -18,6 +18,9 @@ from core.roles import Identity, valid_roles
 FREE_ATTEMPTS: Final = 10
 FIRST_LOCKOUT: Final = timedelta(seconds=30)
 MAX_LOCKOUT: Final = timedelta(minutes=15)
+# A name's failures are forgotten after a day without one.
+FORGET_AFTER: Final = timedelta(days=1)
+MAX_NAME_LENGTH: Final = 200
 
 _HASHER = PasswordHasher()
 # Verified when the name is unknown, so a wrong name costs as much time as a wrong password.
@@ -96,14 +99,16 @@ def add_user(
         raise UserError("give the user at least one role")
     if not name.strip():
         raise UserError("the user name must not be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise UserError(f"the user name must be at most {MAX_NAME_LENGTH} characters")
     with conn.transaction():
         conn.execute(
             "INSERT INTO app_user (name, password_hash, roles, created_at) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-            "password_hash = EXCLUDED.password_hash, roles = EXCLUDED.roles, "
-            "failed_logins = 0, last_failed_at = NULL",
+            "password_hash = EXCLUDED.password_hash, roles = EXCLUDED.roles",
             (name, hash_password(password), granted, at),
         )
+        conn.execute("DELETE FROM sign_in_throttle WHERE name = %s", (name,))
         record_action(
             conn, actor=actor, action="user.add", target_type="app_user", target_id=name,
             details={"roles": granted}, at=at,
@@ -127,49 +132,53 @@ def set_disabled(
 def list_users(conn: psycopg.Connection[Any]) -> list[UserRow]:
     """Every local user, by name."""
     rows = conn.execute(
-        "SELECT name, roles, disabled, failed_logins, last_failed_at, created_at "
-        "FROM app_user ORDER BY name"
+        "SELECT u.name, u.roles, u.disabled, coalesce(t.failed_logins, 0), t.last_failed_at, "
+        "u.created_at FROM app_user u LEFT JOIN sign_in_throttle t USING (name) ORDER BY u.name"
     ).fetchall()
     return [UserRow(n, tuple(r), d, f, lf, c) for n, r, d, f, lf, c in rows]
 
 
 def sign_in(conn: psycopg.Connection[Any], name: str, password: str, at: datetime) -> SignIn:
-    """Check a password, counting failures and pausing sign-in after ten in a row."""
+    """Check a password, pausing sign-in for a name after ten failures in a row.
+
+    Failures are counted per attempted name whether or not a user has it, so guessing names
+    is throttled like guessing passwords; every refused attempt is audited.
+    """
+    key = name[:MAX_NAME_LENGTH]
     with conn.transaction():
-        row = conn.execute(
-            "SELECT password_hash, roles, disabled, failed_logins, last_failed_at "
-            "FROM app_user WHERE name = %s FOR UPDATE",
-            (name,),
+        conn.execute("DELETE FROM sign_in_throttle WHERE last_failed_at < %s", (at - FORGET_AFTER,))
+        throttle = conn.execute(
+            "SELECT failed_logins, last_failed_at FROM sign_in_throttle WHERE name = %s FOR UPDATE",
+            (key,),
         ).fetchone()
-        if row is None:
-            _verify(_DUMMY_HASH, password)
-            return SignIn("wrong")
-        stored, roles, disabled, failed, last_failed = row
-        if last_failed is not None:
-            until = last_failed + lockout(failed)
+        if throttle is not None:
+            until = throttle[1] + lockout(throttle[0])
             if at < until:
+                _audit_refusal(conn, key, "sign_in.locked", {"failed_logins": throttle[0]}, at)
                 return SignIn("locked", retry_after=until - at)
-        if not stored or not _verify(stored, password):
-            failed_now = conn.execute(
-                "UPDATE app_user SET failed_logins = failed_logins + 1, last_failed_at = %s "
-                "WHERE name = %s RETURNING failed_logins",
-                (at, name),
+        row = conn.execute(
+            "SELECT password_hash, roles, disabled FROM app_user WHERE name = %s", (name,)
+        ).fetchone()
+        stored = row[0] if row is not None else None
+        if stored is None:
+            _verify(_DUMMY_HASH, password)  # an unknown name costs what a wrong password costs
+        if stored is None or not _verify(stored, password):
+            failed = conn.execute(
+                "INSERT INTO sign_in_throttle AS t (name, failed_logins, last_failed_at) "
+                "VALUES (%s, 1, %s) ON CONFLICT (name) DO UPDATE SET "
+                "failed_logins = t.failed_logins + 1, last_failed_at = EXCLUDED.last_failed_at "
+                "RETURNING failed_logins",
+                (key, at),
             ).fetchone()
-            assert failed_now is not None
-            record_action(
-                conn, actor=name, action="sign_in.failed", target_type="app_user",
-                target_id=name, details={"failed_logins": failed_now[0]}, at=at,
-            )  # fmt: skip
-            pause = lockout(int(failed_now[0]))
-            if pause:
-                return SignIn("locked", retry_after=pause)
-            return SignIn("wrong")
-        if disabled:
+            assert failed is not None
+            details = {"failed_logins": failed[0], "known_user": row is not None}
+            _audit_refusal(conn, key, "sign_in.failed", details, at)
+            pause = lockout(int(failed[0]))
+            return SignIn("locked", retry_after=pause) if pause else SignIn("wrong")
+        assert row is not None and stored is not None
+        conn.execute("DELETE FROM sign_in_throttle WHERE name = %s", (key,))
+        if row[2]:
             return SignIn("disabled")
-        conn.execute(
-            "UPDATE app_user SET failed_logins = 0, last_failed_at = NULL WHERE name = %s",
-            (name,),
-        )
         if _HASHER.check_needs_rehash(stored):
             conn.execute(
                 "UPDATE app_user SET password_hash = %s WHERE name = %s",
@@ -178,7 +187,16 @@ def sign_in(conn: psycopg.Connection[Any], name: str, password: str, at: datetim
         record_action(
             conn, actor=name, action="sign_in", target_type="app_user", target_id=name, at=at
         )
-        return SignIn("ok", Identity(name, valid_roles(roles), "local"))
+        return SignIn("ok", Identity(name, valid_roles(row[1]), "local"))
+
+
+def _audit_refusal(
+    conn: psycopg.Connection[Any], name: str, action: str, details: dict[str, Any], at: datetime
+) -> None:
+    record_action(
+        conn, actor=name, action=action, target_type="app_user", target_id=name,
+        details=details, at=at,
+    )  # fmt: skip
 
 
 def _verify(stored: str, password: str) -> bool:

@@ -10,8 +10,9 @@ from core.roles import Identity
 USERS = Query(
     "admin.users",
     "admin",
-    "SELECT name, array_to_string(roles, ', ') AS roles, disabled, failed_logins, "
-    "last_failed_at, created_at FROM app_user ORDER BY name",
+    "SELECT u.name, array_to_string(u.roles, ', ') AS roles, u.disabled, "
+    "coalesce(t.failed_logins, 0) AS failed_logins, t.last_failed_at, u.created_at "
+    "FROM app_user u LEFT JOIN sign_in_throttle t USING (name) ORDER BY u.name",
 )
 AUDIT = Query(
     "admin.audit",

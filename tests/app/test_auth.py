@@ -32,10 +32,43 @@ def test_sign_in_counts_failures_and_pauses_after_ten(db: Database) -> None:
         assert after.outcome == "ok" and after.identity == Identity(
             "fiona", frozenset({"finance"}), "local"
         )
-        row = conn.execute("SELECT failed_logins, password_hash FROM app_user").fetchone()
+        row = conn.execute("SELECT password_hash FROM app_user").fetchone()
+        left = conn.execute("SELECT count(*) FROM sign_in_throttle").fetchone()
         logged = conn.execute("SELECT string_agg(details::text, ' ') FROM audit_log").fetchone()
-    assert row is not None and row[0] == 0 and row[1].startswith("$argon2id$")
+    assert row is not None and row[0].startswith("$argon2id$") and left == (0,)
     assert logged is not None and "s3cret-pass" not in logged[0] and "wrong" not in logged[0]
+
+
+def test_unknown_names_are_throttled_and_every_refusal_is_audited(db: Database) -> None:
+    with db.connection() as conn:
+        outcomes = [
+            users.sign_in(conn, "mallory", f"guess-{n}", AT + timedelta(seconds=n)).outcome
+            for n in range(1, 13)
+        ]
+        assert outcomes == ["wrong"] * 9 + ["locked"] * 3
+        users.add_user(conn, "fiona", "s3cret-pass", ["finance"], actor="t", at=AT)
+        assert (
+            users.sign_in(conn, "fiona", "s3cret-pass", AT + timedelta(seconds=13)).outcome == "ok"
+        )
+        actions = conn.execute(
+            "SELECT action, details->>'known_user', count(*) FROM audit_log "
+            "WHERE actor = 'mallory' GROUP BY 1, 2 ORDER BY 1"
+        ).fetchall()
+        later = users.sign_in(conn, "mallory", "guess", AT + timedelta(days=2)).outcome
+    assert actions == [("sign_in.failed", "false", 10), ("sign_in.locked", None, 2)]
+    assert later == "wrong"
+
+
+def test_names_longer_than_the_limit_are_refused_and_throttled_by_their_prefix(
+    db: Database,
+) -> None:
+    long_name = "x" * 100_000
+    with db.connection() as conn:
+        with pytest.raises(users.UserError, match="at most 200 characters"):
+            users.add_user(conn, long_name, "pw", ["finance"], actor="t", at=AT)
+        assert users.sign_in(conn, long_name, "pw", AT).outcome == "wrong"
+        stored = conn.execute("SELECT max(length(name)) FROM sign_in_throttle").fetchone()
+    assert stored == (users.MAX_NAME_LENGTH,)
 
 
 def test_lockout_doubles_and_is_capped() -> None:

@@ -22,6 +22,7 @@ EXPECTED_TABLES = {
     "exception_item",
     "alert",
     "alert_event",
+    "sign_in_throttle",
     "silence",
     "notification_outbox",
     "kpi_report",
