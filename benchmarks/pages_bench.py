@@ -32,7 +32,7 @@ from metrics.flows import FLOWS
 from metrics.matching import refresh_suggestions, suggestions
 from sandbox.generator import WorldSpec
 from sandbox.profile import Profile
-from tests.app.store import NOW, add_operations
+from testkit.dashboard_store import NOW, add_operations
 
 Reads = list[tuple[Query, dict[str, Any]]]
 

@@ -27,7 +27,7 @@ from syncwatch.commands import (
     sandbox,
     users,
 )
-from syncwatch.commands.common import context_of, err, out
+from syncwatch.commands.common import context_of, err, labelled, out
 from syncwatch.context import AppContext
 
 app = typer.Typer(
@@ -161,5 +161,5 @@ def main() -> None:
 def _fail(message: str, code: int) -> None:
     if os.environ.get("SYNCWATCH_DEBUG"):
         raise
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(labelled("error:", message))
     sys.exit(code)

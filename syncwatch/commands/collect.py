@@ -22,7 +22,7 @@ from collectors.health import read_health
 from collectors.registry import build_connector
 from collectors.runner import SourceOutcome, collect_source
 from core.errors import SyncwatchError
-from syncwatch.commands.common import context_of, err, out
+from syncwatch.commands.common import context_of, err, labelled, out
 from syncwatch.context import AppContext
 
 sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_help=True)
@@ -89,7 +89,7 @@ def report(outcomes: list[SourceOutcome]) -> None:
                 f"{s.changed:,} changed, {s.quarantined:,} quarantined"
             )
         if not outcome.healthy:
-            err.print(f"[bold red]{outcome.source} unhealthy:[/] {outcome.reason}", highlight=False)
+            err.print(labelled(f"{outcome.source} unhealthy:", outcome.reason))
 
 
 def collect(

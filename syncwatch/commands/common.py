@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from syncwatch.context import AppContext
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Markup is off: names, reasons and notes typed by people or read from sources are printed as
+# text, never parsed as Rich markup. Styling goes through ``Text``.
+out = Console(soft_wrap=True, markup=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+
+def labelled(label: str, message: str, style: str = "bold red") -> Text:
+    """``label`` styled, then ``message`` as plain text."""
+    return Text.assemble((label, style), " ", message)
 
 
 def context_of(ctx: typer.Context) -> AppContext:

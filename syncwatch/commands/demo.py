@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from psycopg.conninfo import conninfo_to_dict
 
-from syncwatch.commands.common import context_of, out
+from syncwatch.commands.common import context_of, labelled, out
 from syncwatch.demo import DEMO_USERS, DemoOptions, DemoStack, clock_start, demo_password
 
 
@@ -46,7 +46,8 @@ def demo(
     try:
         out.print("starting the sandbox, the scheduler and the dashboard…")
         stack.start(db, config, start, anchor)
-        out.print(f"\n[bold]syncwatch is running:[/] {stack.dashboard_url}")
+        out.print()
+        out.print(labelled("syncwatch is running:", stack.dashboard_url, "bold"))
         out.print("sign in as (user / password):")
         for user, roles in DEMO_USERS.items():
             out.print(f"  {user:<12} {demo_password(user):<22} {', '.join(roles)}")

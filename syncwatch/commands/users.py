@@ -10,7 +10,7 @@ from rich.table import Table
 
 from core import users as store
 from core.roles import ROLES
-from syncwatch.commands.common import context_of, err, out
+from syncwatch.commands.common import context_of, err, labelled, out
 
 app = typer.Typer(help="Manage the dashboard's local users.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def add(
         try:
             store.add_user(conn, name, password, role, actor=CLI_ACTOR, at=context.clock.now())
         except store.UserError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print(labelled("error:", str(exc)))
             raise typer.Exit(2) from None
     out.print(f"user {name} saved with roles: {', '.join(sorted(set(role)))}")
 
@@ -70,6 +70,6 @@ def disable(
         try:
             store.set_disabled(conn, name, not enable, actor=CLI_ACTOR, at=context.clock.now())
         except store.UserError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print(labelled("error:", str(exc)))
             raise typer.Exit(2) from None
     out.print(f"user {name} {'enabled' if enable else 'disabled'}")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from app.navigation import PAGES, allowed_pages
 from core.config.models import Role
 from core.roles import Identity
-from tests.app.store import PASSWORD
+from testkit.dashboard_store import PASSWORD
 
 APP: Final = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
 

@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 
 from core.database import Database
-from tests.app.store import seed
+from testkit.dashboard_store import seed
 from tests.postgres import create_database, drop_database, with_database
 
 

@@ -20,7 +20,7 @@ from app.navigation import allowed_pages
 from core.database import Database
 from core.roles import Identity
 from tests.app.apptest_helpers import APP, expected_titles
-from tests.app.store import PASSWORD, ROLE_USERS
+from testkit.dashboard_store import PASSWORD, ROLE_USERS
 from tests.postgres import create_database, drop_database, with_database
 
 pytestmark = pytest.mark.browser

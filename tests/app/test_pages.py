@@ -17,7 +17,7 @@ from core.money import exponent, format_amount, format_money
 from core.roles import Identity
 from metrics.results import status_document
 from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
-from tests.app.store import NOW, ROLE_USERS
+from testkit.dashboard_store import NOW, ROLE_USERS
 from tests.metrics.fixtures import Store
 
 pytestmark = pytest.mark.usefixtures("app_env")
