@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from app.csv_export import csv_bytes
 from app.navigation import RECORD_PAGE
 from app.queries.core import Frame
 
@@ -39,7 +40,7 @@ def data_table(
     )
     st.download_button(
         "Download CSV",
-        frame.to_csv(index=False).encode("utf-8"),
+        csv_bytes(frame),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"{key}.csv",

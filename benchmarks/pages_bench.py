@@ -73,7 +73,7 @@ def pages(conn: psycopg.Connection[Any]) -> dict[str, Reads]:
         "finance": list(finance.QUERIES),
         "revops": list(revops.QUERIES),
         "integration": integration.query_list(flows, NOW),
-        "record": records.query_list(flows, "stripe", invoice),
+        "record": records.query_list("stripe", invoice),
         "admin": admin.query_list(NOW - timedelta(days=7)),
     }
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app.components import data_table, help_line
-from app.filters import FLOW_NAMES, SYSTEMS, current_window
+from app.filters import SYSTEMS, current_window
 from app.queries import records
 from app.queries.core import Frame
 from app.session import page_guard
+from app.text import plain
 from core.money import format_money
 
 _DETAILS = (
@@ -38,7 +39,9 @@ def main() -> None:
         return
     found = records.record(identity, window, str(system), record_id)
     if len(found) == 0:
-        st.warning(f"No {system} record {record_id!r} in the store.")
+        st.warning(
+            f"No {plain(system)} record {plain(record_id)} among the records your roles may open."
+        )
         return
     related = records.related(identity, window, str(system), record_id)
     st.subheader("In every system")
@@ -62,7 +65,7 @@ def main() -> None:
     st.subheader("Middleware log trail")
     help_line("Every attempt sharing a correlation id with this record, oldest first.")
     data_table(
-        records.trail(identity, window, str(system), record_id, FLOW_NAMES), "record.trail",
+        records.trail(identity, window, str(system), record_id), "record.trail",
         empty="The middleware logged nothing about this record.", drill=None,
     )  # fmt: skip
     with st.expander("Raw payload"):
@@ -72,11 +75,11 @@ def main() -> None:
 def _cards(frame: Frame) -> None:
     for row in frame.to_dict("records"):
         with st.container(border=True):
-            st.markdown(f"`{row['object_type']}` **{row['external_id']}**")
+            st.markdown(f"{plain(row['object_type'])} **{plain(row['external_id'])}**")
             if row.get("amount_minor") is not None and row.get("currency"):
-                st.markdown(format_money(row["amount_minor"], row["currency"]))
+                st.markdown(plain(format_money(row["amount_minor"], row["currency"])))
             details = {k: row[k] for k in _DETAILS if row.get(k) not in (None, "", False)}
-            st.caption(" · ".join(f"{k}: {v}" for k, v in details.items()))
+            st.caption(" · ".join(f"{k}: {plain(v)}" for k, v in details.items()))
 
 
 main()

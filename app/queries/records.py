@@ -2,19 +2,87 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from app.queries.core import Frame, Query, Window, load
+from app.queries.finance import FINANCE_METRICS, LAG_FLOWS
+from app.queries.revops import ACCOUNT_ITEMS
+from core.config.flows import FLOW_NAMES
 from core.roles import Identity
 
+ObjectType = tuple[str, str]
+
 # Every (system, object type) the store holds; lookups go through the primary key or the
-# per-type link indexes, one lateral probe per type.
-OBJECT_TYPES: Final = (
-    "VALUES ('salesforce', 'account'), ('salesforce', 'amendment'), ('stripe', 'customer'), "
-    "('stripe', 'subscription'), ('stripe', 'subscription_change'), ('stripe', 'invoice'), "
-    "('netsuite', 'customer'), ('netsuite', 'invoice'), ('zendesk', 'organization'), "
-    "('zendesk', 'ticket')"
-)
+# per-type link indexes, one lateral probe per type of the reader's scope.
+OBJECT_TYPES: Final[tuple[ObjectType, ...]] = (
+    ("salesforce", "account"), ("salesforce", "amendment"), ("stripe", "customer"),
+    ("stripe", "subscription"), ("stripe", "subscription_change"), ("stripe", "invoice"),
+    ("netsuite", "customer"), ("netsuite", "invoice"), ("zendesk", "organization"),
+    ("zendesk", "ticket"),
+)  # fmt: skip
+SCOPE_TABLE: Final = "unnest(%(scope_systems)s::text[], %(scope_objects)s::text[])"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordScope:
+    """What a role may open in the record view: the objects, flows and metrics of its pages."""
+
+    objects: frozenset[ObjectType]
+    flows: frozenset[str]
+    metrics: frozenset[str] | None  # None: every metric
+
+    def __or__(self, other: RecordScope) -> RecordScope:
+        metrics = (
+            None if self.metrics is None or other.metrics is None else self.metrics | other.metrics
+        )
+        return RecordScope(self.objects | other.objects, self.flows | other.flows, metrics)
+
+
+EVERYTHING: Final = RecordScope(frozenset(OBJECT_TYPES), frozenset(FLOW_NAMES), None)
+NOTHING: Final = RecordScope(frozenset(), frozenset(), frozenset())
+# Finance reads invoices and their posting; RevOps accounts, customers and amendments with
+# their subscriptions; integration engineers and admins every record (Zendesk included).
+ROLE_SCOPES: Final[dict[str, RecordScope]] = {
+    "finance": RecordScope(
+        frozenset({("stripe", "invoice"), ("netsuite", "invoice")}),
+        frozenset(LAG_FLOWS),
+        frozenset(FINANCE_METRICS),
+    ),
+    "revops": RecordScope(
+        frozenset({
+            ("salesforce", "account"), ("salesforce", "amendment"), ("stripe", "customer"),
+            ("stripe", "subscription"), ("stripe", "subscription_change"),
+            ("netsuite", "customer"),
+        }),
+        frozenset({"account_crm_to_erp", "account_crm_to_billing", "amendment_crm_to_billing"}),
+        frozenset({*ACCOUNT_ITEMS, "stuck_amendments"}),
+    ),
+    "integration": EVERYTHING,
+    "admin": EVERYTHING,
+}  # fmt: skip
+
+
+def scope_of(identity: Identity | None) -> RecordScope:
+    """The union of the scopes of ``identity``'s roles (nothing for no identity)."""
+    scope = NOTHING
+    for role in identity.roles if identity is not None else ():
+        scope = scope | ROLE_SCOPES.get(role, NOTHING)
+    return scope
+
+
+def scope_params(scope: RecordScope) -> dict[str, object]:
+    """The scope as the query parameters every record-view query filters on."""
+    objects = [o for o in OBJECT_TYPES if o in scope.objects]
+    return {
+        "scope_systems": [s for s, _ in objects],
+        "scope_objects": [t for _, t in objects],
+        "scope_flows": [f for f in FLOW_NAMES if f in scope.flows],
+        "scope_all_metrics": scope.metrics is None,
+        "scope_metrics": sorted(scope.metrics or ()),
+    }
+
+
 _COLUMNS = (
     "r.system, r.object_type, r.external_id, r.account_ref, r.link_ref, r.parent_ref, r.name, "
     "r.status, r.amount_minor, r.currency, r.created_at, r.updated_at, r.approved_at, "
@@ -26,7 +94,7 @@ RECORD = Query(
     "record",
     f"""
     SELECT {_COLUMNS}, r.payload
-    FROM ({OBJECT_TYPES}) AS t (system, object_type)
+    FROM {SCOPE_TABLE} AS t (system, object_type)
     JOIN source_record r ON r.system = t.system AND r.object_type = t.object_type
     WHERE t.system = %(record_system)s AND r.external_id = %(record_id)s
     """,
@@ -34,7 +102,7 @@ RECORD = Query(
 # The record's own row (by primary key, one probe per object type of its system).
 _ME = f"""
     SELECT r.external_id, r.link_ref, r.parent_ref, r.account_ref, r.object_type
-    FROM ({OBJECT_TYPES}) AS t (system, object_type)
+    FROM {SCOPE_TABLE} AS t (system, object_type)
     JOIN source_record r ON r.system = t.system AND r.object_type = t.object_type
     WHERE t.system = %(record_system)s AND r.external_id = %(record_id)s
 """
@@ -55,7 +123,7 @@ RELATED = Query(
         FROM me
     )
     SELECT DISTINCT {_COLUMNS}
-    FROM ({OBJECT_TYPES}) AS t (system, object_type)
+    FROM {SCOPE_TABLE} AS t (system, object_type)
     CROSS JOIN k CROSS JOIN a
     CROSS JOIN LATERAL (
         SELECT r.system, r.object_type, r.external_id FROM source_record r
@@ -92,7 +160,7 @@ TRAIL = Query(
     ),
     correlations AS (
         SELECT DISTINCT e.correlation_id
-        FROM keys CROSS JOIN unnest(%(all_flows)s::text[]) AS f (flow)
+        FROM keys CROSS JOIN unnest(%(scope_flows)s::text[]) AS f (flow)
         JOIN sync_event e ON e.flow = f.flow AND e.source_id = keys.k
         WHERE e.correlation_id IS NOT NULL
     )
@@ -106,50 +174,47 @@ TRAIL = Query(
 EXCEPTIONS = Query(
     "records.exceptions",
     "record",
-    """
+    f"""
     SELECT id, metric, labels, status, amount_minor, currency, since, first_seen, last_seen,
            resolved_at, assignee, note
     FROM exception_item
     WHERE system = %(record_system)s AND external_id = %(record_id)s
+      AND (%(scope_all_metrics)s OR metric = ANY (%(scope_metrics)s::text[]))
+      AND (system, object_type) IN (SELECT * FROM {SCOPE_TABLE})
     ORDER BY resolved_at NULLS FIRST, first_seen DESC
     """,
 )
 
 
-def record(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
-    """The record itself (one row per object type holding that id)."""
-    return load(identity, RECORD, window.params(record_system=system, record_id=record_id))
-
-
-def related(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
-    """The same business object's rows in the other systems."""
-    return load(identity, RELATED, window.params(record_system=system, record_id=record_id))
-
-
-def trail(
-    identity: Identity | None, window: Window, system: str, record_id: str, flows: list[str]
-) -> Frame:
-    """The middleware attempts about this record, grouped by correlation id."""
-    return load(
-        identity,
-        TRAIL,
-        window.params(record_system=system, record_id=record_id, all_flows=flows),
+def _params(
+    identity: Identity | None, window: Window, system: str, record_id: str
+) -> dict[str, object]:
+    return window.params(
+        record_system=system, record_id=record_id, **scope_params(scope_of(identity))
     )
 
 
+def record(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
+    """The record itself (one row per object type holding that id), within the reader's scope."""
+    return load(identity, RECORD, _params(identity, window, system, record_id))
+
+
+def related(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
+    """The same business object's rows in the other systems, within the reader's scope."""
+    return load(identity, RELATED, _params(identity, window, system, record_id))
+
+
+def trail(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
+    """The middleware attempts about this record on the reader's flows, by correlation id."""
+    return load(identity, TRAIL, _params(identity, window, system, record_id))
+
+
 def exceptions(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
-    """Exception items (open and past) about this record."""
-    return load(identity, EXCEPTIONS, window.params(record_system=system, record_id=record_id))
+    """Exception items (open and past) about this record on the reader's metrics."""
+    return load(identity, EXCEPTIONS, _params(identity, window, system, record_id))
 
 
-def query_list(
-    flows: list[str], system: str, record_id: str
-) -> list[tuple[Query, dict[str, object]]]:
-    """Every record-view query for one record (for the benchmark)."""
-    keys: dict[str, object] = {"record_system": system, "record_id": record_id}
-    return [
-        (RECORD, keys),
-        (RELATED, keys),
-        (TRAIL, {**keys, "all_flows": flows}),
-        (EXCEPTIONS, keys),
-    ]
+def query_list(system: str, record_id: str) -> list[tuple[Query, dict[str, object]]]:
+    """Every record-view query for one record as an integration engineer reads it (benchmark)."""
+    keys = {"record_system": system, "record_id": record_id, **scope_params(EVERYTHING)}
+    return [(RECORD, keys), (RELATED, keys), (TRAIL, keys), (EXCEPTIONS, keys)]

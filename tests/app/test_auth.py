@@ -107,7 +107,7 @@ def test_proxy_header_maps_roles_from_settings() -> None:
         lambda i, w: revops.suggestions(i, w),
         lambda i, w: integration.collectors(i, w),
         lambda i, w: integration.alerts(i, w),
-        lambda i, w: records.trail(i, w, "stripe", "in_1", []),
+        lambda i, w: records.trail(i, w, "stripe", "in_1"),
         lambda i, w: admin.audit(i, w, AT),
     ],
 )

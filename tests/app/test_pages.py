@@ -9,15 +9,16 @@ import pytest
 import streamlit as st
 
 from app.navigation import PAGES, allowed_pages
-from app.queries import integration
+from app.queries import integration, records
 from app.queries.core import Window
 from app.queries.metric_sql import OPEN_ITEMS
+from app.text import plain
 from core.database import Database
 from core.money import exponent, format_amount, format_money
 from core.roles import Identity
 from metrics.results import status_document
-from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
 from testkit.dashboard_store import NOW, ROLE_USERS
+from tests.app.apptest_helpers import expected_titles, forbidden_scripts, menu, signed_in
 from tests.metrics.fixtures import Store
 
 pytestmark = pytest.mark.usefixtures("app_env")
@@ -116,7 +117,57 @@ def test_record_view_shows_the_record_in_every_system(app_env: Database) -> None
     at.switch_page("app_pages/record_view.py").run()
     assert not at.exception
     markdown = " ".join(m.value for m in at.markdown)
-    assert "**stripe**" in markdown and "**netsuite**" in markdown and row[0] in markdown
+    assert "**stripe**" in markdown and "**netsuite**" in markdown and plain(row[0]) in markdown
+
+
+def _record_of(db: Database, system: str, object_type: str) -> str:
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT external_id FROM source_record WHERE system = %s AND object_type = %s "
+            "ORDER BY external_id LIMIT 1",
+            (system, object_type),
+        ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+@pytest.mark.parametrize(
+    ("user", "system", "object_type", "shown"),
+    [
+        ("fiona", "stripe", "invoice", True),
+        ("fiona", "salesforce", "account", False),
+        ("fiona", "netsuite", "customer", False),
+        ("fiona", "stripe", "customer", False),
+        ("rory", "salesforce", "account", True),
+        ("rory", "stripe", "invoice", False),
+        ("rory", "netsuite", "invoice", False),
+        ("ivan", "netsuite", "customer", True),
+    ],
+)
+def test_record_view_shows_a_record_only_to_roles_whose_pages_include_it(
+    app_env: Database, user: str, system: str, object_type: str, shown: bool
+) -> None:
+    record_id = _record_of(app_env, system, object_type)
+    at = signed_in(user)
+    at.query_params["system"] = system
+    at.query_params["id"] = record_id
+    at.switch_page("app_pages/record_view.py").run()
+    assert not at.exception
+    markdown = " ".join(m.value for m in at.markdown)
+    assert (plain(record_id) in markdown) is shown
+    assert bool(at.get("json")) is shown
+    if not shown:
+        assert "among the records your roles may open" in at.warning[0].value
+
+
+def test_finance_sees_only_finance_rows_beside_an_invoice(app_env: Database) -> None:
+    invoice = _record_of(app_env, "stripe", "invoice")
+    identity = Identity("fiona", frozenset({"finance"}))
+    window = Window(until=NOW, span=timedelta(days=7))
+    related = records.related(identity, window, "stripe", invoice)
+    trail = records.trail(identity, window, "stripe", invoice)
+    assert set(related["object_type"]) <= {"invoice"}
+    assert set(trail["flow"]) <= {"invoice_billing_to_erp", "payment_billing_to_erp"}
 
 
 def test_the_executive_page_renders_the_stored_weekly_report() -> None:
