@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from alerts.dependencies import dependent_sources, staleness
-from alerts.measurements import Measurements, Sample
+from alerts.measurements import Measurements
 from core.config import Settings
 from core.config.alerts import LIVE_METRICS, AlertRule
+from metrics.values import MetricValue
 
 _AGGREGATES: dict[str, Callable[[list[float]], float]] = {"sum": sum, "max": max, "min": min}
 
@@ -53,16 +54,16 @@ def group_key(rule: AlertRule, labels: dict[str, str]) -> str:
 
 
 def _selected(
-    rule: AlertRule, samples: Iterable[Sample]
+    rule: AlertRule, values: Iterable[MetricValue]
 ) -> list[tuple[dict[str, str], float, str]]:
     chosen = [
         s
-        for s in samples
+        for s in values
         if s.name == rule.metric and all(s.labels.get(k) == v for k, v in rule.labels.items())
     ]
     if rule.aggregate is None:
         return [(s.labels, s.value, s.unit) for s in chosen]
-    groups: dict[tuple[str, ...], list[Sample]] = {}
+    groups: dict[tuple[str, ...], list[MetricValue]] = {}
     for s in chosen:
         groups.setdefault(tuple(s.labels.get(k, "") for k in rule.by), []).append(s)
     combine = _AGGREGATES[rule.aggregate]
@@ -109,7 +110,7 @@ def observe(
     for rule in rules:
         stale = _compute_staleness(rule, m, settings)
         seen: set[str] = set()
-        for labels, value, unit in _selected(rule, m.samples):
+        for labels, value, unit in _selected(rule, m.values):
             seen.add(fingerprint(rule.name, labels))
             reason = stale or _source_staleness(rule, labels, m, settings)
             observations.append(Observation(rule, labels, value, unit, reason))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from alerts.durations import format_duration
 from alerts.messages import (
     AlertLine,
     AlertMessage,
@@ -79,21 +80,6 @@ def clip(text: str, limit: int) -> str:
 def escape(text: str) -> str:
     """Escape the three characters mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def format_duration(seconds: float) -> str:
-    """A compact duration: ``45s``, ``12m``, ``2h 5m``, ``3d 4h``."""
-    total = round(seconds)
-    if total < 60:
-        return f"{total}s"
-    minutes, _ = divmod(total, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
 
 
 def format_value(value: float, unit: str, labels: dict[str, str] | None = None) -> str:

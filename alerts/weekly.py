@@ -1,5 +1,6 @@
-"""The weekly executive KPI summary: built from metric history, exceptions and alerts, stored
-in ``kpi_report`` (one row per ISO week, replaced on re-run) and posted through the outbox.
+"""The weekly executive KPI summary: built from metric history, exceptions and alerts and stored
+in ``kpi_report`` (one row per ISO week, replaced on re-run). It knows nothing of its renderers:
+alerts.weekly_message turns it into the message they render and posts it through the outbox.
 
 A week is an ISO week in the configured time zone (Monday 00:00 to the next Monday 00:00).
 Weekly means use hourly rollups where they exist, raw points for hours not rolled up yet and
@@ -9,6 +10,7 @@ the last observation before the week ends. No figure is ever summed across curre
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,10 +19,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 from pydantic import BaseModel, ConfigDict
 
-from alerts.messages import Envelope, Money
-from alerts.weekly_render import report_message
+from alerts.messages import Money
 from core.config import Settings
-from core.database import Database
 from core.errors import SyncwatchError
 
 TOP_EXCEPTIONS = 5
@@ -341,20 +341,6 @@ def load_report(conn: psycopg.Connection[Any], week: str) -> WeeklyReport | None
     return WeeklyReport.model_validate(row[0]) if row else None
 
 
-def send_weekly_report(
-    db: Database, settings: Settings, now: datetime, week: str | None = None
-) -> WeeklyReport:
-    """Build and store the report and queue it for the executive channel, once per week."""
-    with db.connection() as conn, conn.transaction():
-        report = build_weekly_report(conn, settings, week, now)
-        store_report(conn, report)
-        payload = Envelope(message=report_message(report, settings)).model_dump_json()
-        # A re-run before delivery refreshes the queued message; once sent, it is not re-posted.
-        conn.execute(
-            "INSERT INTO notification_outbox (idempotency_key, kind, channel, payload) "
-            "VALUES (%s, 'report', %s, %s::jsonb) ON CONFLICT (idempotency_key) DO UPDATE "
-            "SET payload = EXCLUDED.payload, channel = EXCLUDED.channel "
-            "WHERE notification_outbox.status = 'pending'",
-            (f"weekly-report:{report.week}", settings.slack.executive_channel, payload),
-        )
-    return report
+def to_json(report: WeeklyReport) -> str:
+    """Every figure of the report as indented JSON."""
+    return json.dumps(report.model_dump(mode="json"), indent=2) + "\n"

@@ -30,6 +30,7 @@ from metrics.compute_state import Previous, inputs, previous
 from metrics.exception_items import reconcile
 from metrics.flows import FLOWS
 from metrics.history import record_points
+from metrics.values import MetricValue
 
 SETUP = ("prepare", "identity_link")
 """The sql/flows scripts that create the working tables and read the identity map."""
@@ -37,16 +38,6 @@ DERIVED = ("live_account", "customer_link", "account_customer", "erp_invoice")
 """The sql/flows scripts that derive working tables from flow_record, in order."""
 ACCOUNT_TABLES = (*SETUP, "flow_record", *DERIVED[:3])
 """The sql/flows scripts that build the account flows' working tables in a full compute."""
-
-
-@dataclass(frozen=True, slots=True)
-class MetricValue:
-    """One metric value with its labels."""
-
-    name: str
-    labels: dict[str, str]
-    value: float
-    unit: str
 
 
 @dataclass(frozen=True, slots=True)

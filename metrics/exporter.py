@@ -1,8 +1,9 @@
 """Prometheus exporter: business metrics read from the store at scrape time, plus /healthz.
 
 One custom collector turns the latest compute into gauges (``syncwatch_<metric>`` with the
-metric's labels; never record ids), next to the process's own collector and scheduler
-instruments from the default registry.
+metric's labels; never record ids) and evaluates collector health and freshness at the scrape
+(metrics.live), so they keep moving when computes stop; next to it sit the process's own
+collector and scheduler instruments from the default registry.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -22,15 +24,17 @@ from prometheus_client.registry import Collector
 from core.clock import Clock, format_instant
 from core.database import Database
 from core.errors import DatabaseUnavailableError
+from metrics.live import live_metrics, live_values
+from metrics.results import latest_evaluation
+from metrics.values import MetricValue
 
 log = logging.getLogger(__name__)
 
 _LATEST = """
-SELECT s.name, s.labels, p.value, s.unit, e.ts
-FROM metric_evaluation e
-JOIN metric_point p ON p.ts = e.ts
+SELECT s.name, s.labels, p.value, s.unit
+FROM metric_point p
 JOIN metric_series s ON s.id = p.series_id
-WHERE e.ts = (SELECT max(ts) FROM metric_evaluation)
+WHERE p.ts = %(ts)s AND s.name <> ALL (%(live)s::text[])
 ORDER BY s.name
 """
 
@@ -45,43 +49,52 @@ def gauge_name(metric: str, unit: str) -> str:
 
 
 class StoreCollector(Collector):
-    """Reads the latest computed metric values on every scrape."""
+    """Reads the latest computed metric values, and the live ones as of now, on every scrape."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
 
     def describe(self) -> Iterable[Metric]:
-        """Nothing up front: the metric set is whatever the latest compute produced."""
+        """Nothing up front: the metric set is whatever the store holds at the scrape."""
         return []
 
     def collect(self) -> Iterable[Metric]:
         """One gauge family per metric; nothing (and a logged warning) if the store is down."""
         try:
             with self.db.connection() as conn:
-                rows = conn.execute(_LATEST).fetchall()
+                evaluated = latest_evaluation(conn)
+                rows = conn.execute(
+                    _LATEST, {"ts": evaluated, "live": list(live_metrics())}
+                ).fetchall()
+                live = live_values(conn, self.clock.now())
         except (psycopg.Error, DatabaseUnavailableError) as exc:
             log.warning("metrics scrape could not read the store: %s", exc)
             return []
-        return list(_families(rows))
+        computed = [MetricValue(n, dict(labels), float(v), unit) for n, labels, v, unit in rows]
+        return list(_families(evaluated, computed, live))
 
 
-def _families(rows: list[tuple[Any, ...]]) -> Iterator[Metric]:
+def _families(
+    evaluated: datetime | None, computed: list[MetricValue], live: list[MetricValue]
+) -> Iterator[Metric]:
     families: dict[str, GaugeMetricFamily] = {}
-    for name, labels, value, unit, _ in rows:
-        key = gauge_name(name, unit)
-        family = families.get(key)
-        if family is None:
-            family = GaugeMetricFamily(
-                key, f"syncwatch {name} ({unit}) from the latest compute", labels=sorted(labels)
-            )
-            families[key] = family
-        family.add_metric([labels[k] for k in sorted(labels)], value)
-    if rows:
-        evaluated = GaugeMetricFamily(
+    for values, origin in ((computed, "from the latest compute"), (live, "at scrape time")):
+        for v in values:
+            key = gauge_name(v.name, v.unit)
+            family = families.get(key)
+            if family is None:
+                family = GaugeMetricFamily(
+                    key, f"syncwatch {v.name} ({v.unit}) {origin}", labels=sorted(v.labels)
+                )
+                families[key] = family
+            family.add_metric([v.labels[k] for k in sorted(v.labels)], v.value)
+    if evaluated is not None:
+        stamp = GaugeMetricFamily(
             "syncwatch_last_compute_timestamp_seconds", "When the latest compute ran."
         )
-        evaluated.add_metric([], rows[0][4].timestamp())
-        yield evaluated
+        stamp.add_metric([], evaluated.timestamp())
+        yield stamp
     yield from families.values()
 
 
@@ -96,21 +109,28 @@ def health(db: Database, clock: Clock) -> tuple[bool, dict[str, Any]]:
             jobs = conn.execute(
                 "SELECT job, healthy, reason, last_success_at FROM job_health ORDER BY 1"
             ).fetchall()
+            live = live_values(conn, now)
     except (psycopg.Error, DatabaseUnavailableError) as exc:
         return False, {"database": "unreachable", "error": str(exc)}
+    freshness = {
+        v.labels["source"]: v.value for v in live if v.name == "collector_freshness_seconds"
+    }
 
-    def entry(healthy: bool, reason: str | None, last: Any) -> dict[str, Any]:
+    def entry(healthy: bool, reason: str | None, last: Any, fresh: float | None) -> dict[str, Any]:
         return {
             "healthy": healthy,
             "reason": reason,
             "last_success": format_instant(last) if last else None,
-            "freshness_seconds": round((now - last).total_seconds()) if last else None,
+            "freshness_seconds": None if fresh is None else round(fresh),
         }
+
+    def job_freshness(last: datetime | None) -> float | None:
+        return (now - last).total_seconds() if last else None
 
     return True, {
         "database": "ok",
-        "sources": {s: entry(h, r, last) for s, h, r, last in sources},
-        "jobs": {j: entry(h, r, last) for j, h, r, last in jobs},
+        "sources": {s: entry(h, r, last, freshness.get(s)) for s, h, r, last in sources},
+        "jobs": {j: entry(h, r, last, job_freshness(last)) for j, h, r, last in jobs},
     }
 
 
@@ -141,7 +161,7 @@ def serve_exporter(
     db: Database, clock: Clock, host: str, port: int, registry: CollectorRegistry = REGISTRY
 ) -> WSGIServer:
     """Start the exporter on a daemon thread; the caller shuts it down."""
-    registry.register(StoreCollector(db))
+    registry.register(StoreCollector(db, clock))
     server = make_server(host, port, exporter_app(db, clock, registry), handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True, name="exporter").start()
     return server

@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
+from psycopg import sql
 
 from core.audit import record_action
 from core.errors import SyncwatchError
-from core.sqlfiles import run_script, sql_text, tune_session
+from core.sqlfiles import query, run_script, sql_text, tune_session
 from metrics.names import fuzzy_matches
 
 SYSTEMS = ("netsuite", "stripe")
@@ -61,6 +62,11 @@ class Suggestion:
     computed_at: datetime
 
 
+def _sql(name: str) -> sql.SQL:
+    """One statement of sql/matching."""
+    return query(sql_text("matching", name))
+
+
 def _check_systems(systems: Sequence[str]) -> None:
     unknown = sorted(set(systems) - set(SYSTEMS))
     if unknown:
@@ -88,8 +94,7 @@ def refresh_suggestions(
         "limit": limit_per_account,
     }
     with conn.transaction():
-        # Two refreshes at once would each delete and re-insert the same keys; readers go on.
-        conn.execute("LOCK TABLE match_suggestion IN EXCLUSIVE MODE")
+        conn.execute(_sql("lock"))
         tune_session(conn)
         for script in LINK_TABLES:
             run_script(conn, sql_text("flows", script), params)
@@ -98,37 +103,19 @@ def refresh_suggestions(
         for system in systems:
             _add_fuzzy(conn, system, limit_per_account)
         run_script(conn, sql_text("matching", "store"), params)
-        row = conn.execute(
-            "SELECT count(*) FROM match_suggestion WHERE system = ANY (%s::text[])",
-            (list(systems),),
-        ).fetchone()
-        # Dropped now rather than at commit, so a caller's transaction can refresh again.
-        conn.execute("DROP VIEW customer_link, live_account, flow_record")
-        conn.execute(
-            "DROP TABLE identity_link, match_account, match_customer, match_pair, match_fuzzy"
-        )
+        row = conn.execute(_sql("stored_count"), params).fetchone()
+        run_script(conn, sql_text("matching", "cleanup"), params)
     assert row is not None
     return int(row[0])
 
 
 def _add_fuzzy(conn: psycopg.Connection[Any], system: str, per_account: int) -> None:
-    accounts = conn.execute(
-        "SELECT account_id, norm FROM match_account WHERE system = %s AND norm <> '' "
-        "ORDER BY account_id",
-        (system,),
-    ).fetchall()
+    params = {"system": system}
+    accounts = conn.execute(_sql("fuzzy_accounts"), params).fetchall()
     if not accounts:
         return
-    customers = conn.execute(
-        "SELECT customer_id, norm FROM match_customer WHERE system = %s AND norm <> '' "
-        "ORDER BY customer_id",
-        (system,),
-    ).fetchall()
-    rejected = conn.execute(
-        "SELECT crm_account_id, customer_id FROM account_link "
-        "WHERE system = %s AND decision = 'rejected'",
-        (system,),
-    ).fetchall()
+    customers = conn.execute(_sql("fuzzy_customers"), params).fetchall()
+    rejected = conn.execute(_sql("rejected"), params).fetchall()
     excluded: list[tuple[int, int]] = []
     if rejected:
         account_index = {a: i for i, (a, _) in enumerate(accounts)}
@@ -144,9 +131,7 @@ def _add_fuzzy(conn: psycopg.Connection[Any], system: str, per_account: int) -> 
         per_account=per_account,
         excluded=excluded,
     )
-    with conn.cursor().copy(
-        "COPY match_fuzzy (system, crm_account_id, customer_id, score, percent) FROM STDIN"
-    ) as copy:
+    with conn.cursor().copy(_sql("fuzzy_copy")) as copy:
         for i, j, ratio in zip(
             found.account.tolist(), found.customer.tolist(), found.ratio.tolist(), strict=True
         ):
@@ -215,32 +200,15 @@ def _decide(
     with conn.transaction():
         _require_record(conn, "salesforce", "account", crm_account_id)
         _require_record(conn, system, "customer", customer_id)
-        evidence = conn.execute(
-            "SELECT score, method, reason FROM match_suggestion "
-            "WHERE system = %(system)s AND crm_account_id = %(account)s "
-            "AND customer_id = %(customer)s",
-            pair,
-        ).fetchone()
+        evidence = conn.execute(_sql("evidence"), pair).fetchone()
         # Deciding on a suggestion records its evidence unless the caller states its own.
         if evidence is not None:
             score = evidence[0] if score is None else score
             method = evidence[1] if method is None else method
             reason = evidence[2] if reason is None else reason
-        previous = conn.execute(
-            "SELECT decision, decided_by, decided_at FROM account_link "
-            "WHERE system = %(system)s AND crm_account_id = %(account)s "
-            "AND customer_id = %(customer)s",
-            pair,
-        ).fetchone()
+        previous = conn.execute(_sql("previous_decision"), pair).fetchone()
         row = conn.execute(
-            "INSERT INTO account_link (crm_account_id, system, customer_id, decision, method, "
-            "score, reason, decided_by, decided_at) "
-            "VALUES (%(account)s, %(system)s, %(customer)s, %(decision)s, %(method)s, "
-            "%(score)s, %(reason)s, %(actor)s, %(at)s) "
-            "ON CONFLICT (system, customer_id, crm_account_id) DO UPDATE SET "
-            "decision = EXCLUDED.decision, method = EXCLUDED.method, score = EXCLUDED.score, "
-            "reason = EXCLUDED.reason, decided_by = EXCLUDED.decided_by, "
-            "decided_at = EXCLUDED.decided_at RETURNING id",
+            _sql("decide"),
             {**pair, "decision": decision, "method": method, "score": score,
              "reason": reason, "actor": actor, "at": at},
         ).fetchone()  # fmt: skip
@@ -260,18 +228,7 @@ def _decide(
             },
             at=at,
         )  # fmt: skip
-        if decision == "confirmed":
-            conn.execute(
-                "DELETE FROM match_suggestion WHERE system = %(system)s "
-                "AND (crm_account_id = %(account)s OR customer_id = %(customer)s)",
-                pair,
-            )
-        else:
-            conn.execute(
-                "DELETE FROM match_suggestion WHERE system = %(system)s "
-                "AND crm_account_id = %(account)s AND customer_id = %(customer)s",
-                pair,
-            )
+        conn.execute(_sql("drop_confirmed" if decision == "confirmed" else "drop_rejected"), pair)
     return link_id
 
 
@@ -279,8 +236,8 @@ def _require_record(
     conn: psycopg.Connection[Any], system: str, object_type: str, external_id: str
 ) -> None:
     found = conn.execute(
-        "SELECT 1 FROM source_record WHERE system = %s AND object_type = %s AND external_id = %s",
-        (system, object_type, external_id),
+        _sql("record_exists"),
+        {"system": system, "object_type": object_type, "external_id": external_id},
     ).fetchone()
     if found is None:
         raise MatchError(f"no {system} {object_type} {external_id!r} in the store")
@@ -295,22 +252,6 @@ def suggestions(
 ) -> list[Suggestion]:
     """The stored suggestions, best first (then the account's ARR, largest first)."""
     rows = conn.execute(
-        """
-        SELECT s.system, s.crm_account_id, a.name, a.amount_minor, a.currency::text,
-               s.customer_id, c.name, s.score, s.method, s.reason, s.computed_at
-        FROM match_suggestion s
-        LEFT JOIN source_record a
-               ON a.system = 'salesforce' AND a.object_type = 'account'
-              AND a.external_id = s.crm_account_id
-        LEFT JOIN source_record c
-               ON c.system = s.system AND c.object_type = 'customer'
-              AND c.external_id = s.customer_id
-        WHERE (%(system)s::text IS NULL OR s.system = %(system)s)
-          AND (%(account)s::text IS NULL OR s.crm_account_id = %(account)s)
-        ORDER BY s.score DESC, a.amount_minor DESC NULLS LAST, s.system, s.crm_account_id,
-                 s.customer_id
-        LIMIT %(limit)s
-        """,
-        {"system": system, "account": crm_account_id, "limit": limit},
+        _sql("suggestions"), {"system": system, "account": crm_account_id, "limit": limit}
     ).fetchall()
     return [Suggestion(*row) for row in rows]

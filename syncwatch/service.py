@@ -28,7 +28,7 @@ from prometheus_client import Counter, Histogram
 
 from alerts.engine import evaluate_alerts
 from alerts.outbox import deliver_due
-from alerts.weekly import send_weekly_report
+from alerts.weekly_message import send_weekly_report
 from collectors.registry import build_connector
 from collectors.runner import collect_source
 from core.clock import Clock

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
+from alerts.report_markdown import to_markdown
 from alerts.weekly import WeeklyReport
-from alerts.weekly_render import report_message, to_markdown
+from alerts.weekly_message import report_message
 from app import charts
 from app.components import data_table, help_line, tile
 from app.filters import current_window

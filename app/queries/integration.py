@@ -8,6 +8,7 @@ from typing import Final
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, LATEST_WITH_PRIOR, OPEN_ITEMS
 from core.roles import Identity
+from core.sqlfiles import sql_text
 
 RATE_METRICS: Final = [
     "sync_error_rate",
@@ -25,17 +26,21 @@ LAG = Query("integration.lag", "integration", HISTORY)
 BACKLOG = Query("integration.backlog", "integration", HISTORY)
 ITEMS = Query("integration.items", "integration", OPEN_ITEMS)
 RATES = Query("integration.rates", "integration", LATEST_WITH_PRIOR)
+# Freshness is its metric's one SQL definition, evaluated at the window's end (``now``).
 COLLECTORS = Query(
     "integration.collectors",
     "integration",
-    """
+    f"""
     SELECT h.source, h.healthy, h.reason, h.last_success_at, h.last_attempt_at,
-           greatest(0, extract(epoch FROM %(until)s - h.last_success_at)) AS freshness_seconds,
+           f.value AS freshness_seconds,
            r.stream AS last_stream, r.status AS last_status, r.records AS last_records,
            r.api_calls AS last_api_calls, r.rate_limited AS last_rate_limited,
            r.error AS last_error,
            (SELECT count(*) FROM quarantine q WHERE q.source = h.source) AS quarantined
     FROM source_health h
+    LEFT JOIN (
+        {sql_text("metrics", "collector_freshness_seconds")}
+    ) f (name, labels, value, unit) ON f.labels ->> 'source' = h.source
     LEFT JOIN LATERAL (
         SELECT stream, status, records, api_calls, rate_limited, error FROM collector_run c
         WHERE c.source = h.source ORDER BY c.started_at DESC LIMIT 1
@@ -104,8 +109,8 @@ def items(identity: Identity | None, window: Window) -> Frame:
 
 
 def collectors(identity: Identity | None, window: Window) -> Frame:
-    """Health, last run and quarantine count of every source."""
-    return load(identity, COLLECTORS, window.params())
+    """Health, freshness at the window's end, last run and quarantine count of every source."""
+    return load(identity, COLLECTORS, window.params(now=window.until))
 
 
 def failures(identity: Identity | None, window: Window, flows: list[str]) -> Frame:
@@ -130,7 +135,7 @@ def query_list(flows: list[str], now: datetime) -> list[tuple[Query, dict[str, o
         (BACKLOG, dict(BACKLOG_PARAMS)),
         (RATES, {"names": RATE_METRICS}),
         (ITEMS, {"metrics": INTEGRATION_ITEMS}),
-        (COLLECTORS, {}),
+        (COLLECTORS, {"now": now}),
         (FAILURES, {"all_flows": flows}),
         (ALERTS, {}),
         (SILENCES, {"now": now}),

@@ -1,1 +1,1 @@
-"""SQL that finds and ranks account match suggestions."""
+"""SQL of account matching: finding and ranking suggestions, and the decisions on them."""

@@ -89,7 +89,7 @@ def report(outcomes: list[SourceOutcome]) -> None:
                 f"{s.changed:,} changed, {s.quarantined:,} quarantined"
             )
         if not outcome.healthy:
-            err.print(labelled(f"{outcome.source} unhealthy:", outcome.reason))
+            err.print(labelled(f"{outcome.source} unhealthy:", outcome.reason or "see its runs"))
 
 
 def collect(

@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
-from alerts.weekly import build_weekly_report, send_weekly_report, store_report
-from alerts.weekly_render import report_message, to_html, to_json, to_markdown
+from alerts.report_html import to_html
+from alerts.report_markdown import to_markdown
+from alerts.weekly import build_weekly_report, store_report, to_json
+from alerts.weekly_message import report_message, send_weekly_report
 from syncwatch.commands.common import context_of, out
 
 app = typer.Typer(help="The weekly KPI summary.", no_args_is_help=True)

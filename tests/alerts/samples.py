@@ -16,6 +16,7 @@ from alerts.messages import (
     ReportSection,
     ThreadReply,
 )
+from alerts.weekly import AlertKpi, FlowKpi, Level, TopException, WeeklyReport
 
 STARTED = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DASHBOARD = "http://dash.example/integration"
@@ -121,6 +122,63 @@ def report() -> ReportMessage:
         ],
         dashboard_url="http://dash.example/executive",
     )
+
+
+def usd(minor: int) -> Money:
+    """An amount in US cents."""
+    return Money(amount_minor=minor, currency="USD")
+
+
+def weekly_report() -> WeeklyReport:
+    """W47 of 2026 in Europe/Berlin: every kind of figure, missing ones and text to escape."""
+    return WeeklyReport(
+        week="2026-W47",
+        previous_week="2026-W46",
+        timezone="Europe/Berlin",
+        period_start=datetime(2026, 11, 15, 23, tzinfo=UTC),
+        period_end=datetime(2026, 11, 22, 23, tzinfo=UTC),
+        generated_at=STARTED,
+        flows=[
+            FlowKpi(flow="invoice_billing_to_erp", attainment=0.8, attainment_prev=0.74,
+                    lag_p95_seconds=900, lag_p95_prev=1800),
+            FlowKpi(flow="account_crm_to_erp", attainment=1.0, attainment_prev=None,
+                    lag_p95_seconds=None, lag_p95_prev=None),
+        ],
+        unmatched_accounts={
+            "netsuite": Level(count=3, count_prev=4,
+                              amounts=[Money(amount_minor=5_000_000, currency="JPY"),
+                                       usd(1_200_000)],
+                              amounts_prev=[usd(900_000)]),
+            "stripe": Level(count=None, count_prev=None, amounts=[], amounts_prev=[]),
+        },
+        stuck_amendments=Level(count=0, count_prev=1, amounts=[], amounts_prev=[]),
+        posting_failures=Level(count=3, count_prev=0, amounts=[usd(420_000)], amounts_prev=[]),
+        top_exceptions=[
+            TopException(system="stripe", object_type="invoice", external_id="in_A|<b>&co",
+                         metrics=["posting_failures", "sla_breaches"], amount=usd(420_000),
+                         since=datetime(2026, 11, 19, 23, 30, tzinfo=UTC), owner="finance"),
+        ],
+        alerts=AlertKpi(fired=3, fired_prev=2, fired_by_severity={"warning": 2, "critical": 1},
+                        acknowledged=2, mtta_seconds=3600, resolved=2,
+                        mttr_seconds=(7200 + 6 * 86400) / 2),
+    )  # fmt: skip
+
+
+def quiet_weekly_report() -> WeeklyReport:
+    """The same week with nothing measured, nothing at risk and no alerts."""
+    nothing = Level(count=None, count_prev=None, amounts=[], amounts_prev=[])
+    return weekly_report().model_copy(
+        update={
+            "flows": [FlowKpi(flow="invoice_billing_to_erp", attainment=None,
+                              attainment_prev=None, lag_p95_seconds=None, lag_p95_prev=None)],
+            "unmatched_accounts": {"netsuite": nothing, "stripe": nothing},
+            "stuck_amendments": nothing,
+            "posting_failures": nothing,
+            "top_exceptions": [],
+            "alerts": AlertKpi(fired=0, fired_prev=0, fired_by_severity={}, acknowledged=0,
+                               mtta_seconds=None, resolved=0, mttr_seconds=None),
+        }
+    )  # fmt: skip
 
 
 def envelope(message: AlertMessage | ThreadReply | ReportMessage) -> dict[str, object]:

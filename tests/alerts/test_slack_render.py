@@ -2,45 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from alerts.durations import format_duration
 from alerts.messages import ReportLine, ReportMessage, ReportSection
-from alerts.slack import (
-    MAX_FALLBACK,
-    SlackPayload,
-    format_duration,
-    format_value,
-    render,
-)
+from alerts.slack import MAX_FALLBACK, SlackPayload, format_value, render
 from sandbox.block_kit import block_kit_problems
 from tests.alerts import samples
-
-GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
-
-
-def assert_golden(name: str, payload: SlackPayload) -> None:
-    """Compare with tests/fixtures/golden/<name>.json; UPDATE_GOLDEN=1 rewrites it."""
-    path = GOLDEN / f"{name}.json"
-    actual = json.dumps(payload.as_dict(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(actual, encoding="utf-8")
-    expected = path.read_text(encoding="utf-8") if path.exists() else ""
-    if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                f"golden/{name}.json",
-                "rendered",
-            )
-        )
-        pytest.fail(f"{name} differs from its golden file (UPDATE_GOLDEN=1 to accept):\n{diff}")
+from tests.alerts.golden import assert_golden, block_kit_json
 
 
 def assert_within_limits(payload: SlackPayload) -> None:
@@ -56,7 +28,6 @@ GOLDEN_CASES: dict[str, Any] = {
     "alert_stale": samples.posting_alert("stale"),
     "alert_truncated": samples.lag_alert(flows=60, records=12),
     "thread_reply": samples.reply(),
-    "weekly_report": samples.report(),
 }
 
 
@@ -64,7 +35,7 @@ GOLDEN_CASES: dict[str, Any] = {
 def test_golden_block_kit(name: str) -> None:
     payload = render(GOLDEN_CASES[name])
     assert_within_limits(payload)
-    assert_golden(name, payload)
+    assert_golden(f"{name}.json", block_kit_json(payload))
 
 
 def test_firing_alert_names_what_breached_money_and_records() -> None:

@@ -26,22 +26,21 @@ from alerts.weekly import (
     last_complete_week,
     load_report,
     parse_week,
-    send_weekly_report,
 )
-from alerts.weekly_render import report_message, to_html, to_markdown
+from alerts.weekly_message import report_message, send_weekly_report
+from core.clock import Clock
+from core.config import Settings
+from core.database import Database
+from core.store.events import append_events
+from core.store.records import upsert_records
 from metrics.engine import compute
 from metrics.history import roll_up
 from sandbox.block_kit import block_kit_problems
 from sandbox.generator import WorldSpec, iter_bundles
 from sandbox.profile import Profile
 from sandbox.store_loader import rows
-from syncwatch.clock import Clock
 from syncwatch.commands import report as report_cli
-from syncwatch.config import Settings
 from syncwatch.context import AppContext
-from syncwatch.database import Database
-from syncwatch.store.events import append_events
-from syncwatch.store.records import upsert_records
 
 SETTINGS = Settings(timezone="Europe/Berlin", dashboard_url="http://dash.example")
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin
@@ -248,7 +247,7 @@ def test_every_figure_matches_the_hand_computed_week(seeded: Database) -> None:
     )  # fmt: skip
 
 
-def test_report_message_and_documents(seeded: Database) -> None:
+def test_report_message_words_every_figure(seeded: Database) -> None:
     with seeded.connection() as conn:
         report = build_weekly_report(conn, SETTINGS, "2026-W47", NOW)
     message = report_message(report, SETTINGS)
@@ -271,9 +270,6 @@ def test_report_message_and_documents(seeded: Database) -> None:
     assert lines["Top exceptions by money", top] == ("4,200.00 USD", "since 2026-11-20")
     assert lines["Alerts", "Mean time to resolve"] == ("3d 1h", "2 resolved")
     assert lines["Alerts", "Alerts fired"] == ("3 (1 critical, 2 warning)", "+1 vs last week")
-    markdown = to_markdown(message)
-    assert "| invoice_billing_to_erp | 80.0% | +6.0 pts vs last week |" in markdown
-    assert "<td>Mean time to acknowledge</td><td>1h</td>" in to_html(message)
 
 
 def test_send_stores_replaces_and_queues_once_per_week(seeded: Database) -> None:

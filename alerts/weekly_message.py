@@ -1,18 +1,19 @@
-"""The weekly KPI summary in words: the platform-neutral report message, Markdown, HTML, JSON."""
+"""The weekly KPI summary as the platform-neutral report message, and its weekly delivery.
+
+Markdown (alerts.report_markdown), HTML (alerts.report_html) and Slack Block Kit (alerts.slack)
+render the message side by side.
+"""
 
 from __future__ import annotations
 
-import html
-import json
-from typing import TYPE_CHECKING
+from datetime import datetime
 
-from alerts.messages import Money, ReportLine, ReportMessage, ReportSection
-from alerts.slack import format_duration
+from alerts.durations import format_duration
+from alerts.messages import Envelope, Money, ReportLine, ReportMessage, ReportSection
+from alerts.weekly import FlowKpi, Level, WeeklyReport, build_weekly_report, store_report
+from core.config import Settings
+from core.database import Database
 from core.money import format_money
-
-if TYPE_CHECKING:
-    from alerts.weekly import FlowKpi, Level, WeeklyReport
-    from core.config import Settings
 
 NO_DATA = "no data"
 
@@ -141,49 +142,20 @@ def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
     )
 
 
-def to_markdown(message: ReportMessage) -> str:
-    """The report message as Markdown."""
-    out = [f"# {message.title} — {message.period}", "", message.headline]
-    for section in message.sections:
-        out += ["", f"## {section.title}", ""]
-        if not section.lines:
-            out.append("_Nothing to report._")
-            continue
-        out += ["| | value | change |", "|---|---|---|"]
-        for line in section.lines:
-            cells = [line.label, line.value, line.change or ""]
-            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    out += ["", f"[Open the dashboard]({message.dashboard_url})", ""]
-    return "\n".join(out)
-
-
-def to_html(message: ReportMessage) -> str:
-    """The report message as a standalone HTML page."""
-    e = html.escape
-    out = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{e(message.title)} {e(message.period)}</title></head><body>",
-        f"<h1>{e(message.title)} — {e(message.period)}</h1>",
-        f"<p>{e(message.headline)}</p>",
-    ]
-    for section in message.sections:
-        out.append(f"<h2>{e(section.title)}</h2>")
-        if not section.lines:
-            out.append("<p><em>Nothing to report.</em></p>")
-            continue
-        out.append("<table><thead><tr><th></th><th>value</th><th>change</th></tr></thead><tbody>")
-        for line in section.lines:
-            out.append(
-                f"<tr><td>{e(line.label)}</td><td>{e(line.value)}</td>"
-                f"<td>{e(line.change or '')}</td></tr>"
-            )
-        out.append("</tbody></table>")
-    out.append(f'<p><a href="{e(message.dashboard_url)}">Open the dashboard</a></p>')
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
-
-
-def to_json(report: WeeklyReport) -> str:
-    """Every figure of the report as indented JSON."""
-    return json.dumps(report.model_dump(mode="json"), indent=2) + "\n"
+def send_weekly_report(
+    db: Database, settings: Settings, now: datetime, week: str | None = None
+) -> WeeklyReport:
+    """Build and store the report and queue it for the executive channel, once per week."""
+    with db.connection() as conn, conn.transaction():
+        report = build_weekly_report(conn, settings, week, now)
+        store_report(conn, report)
+        payload = Envelope(message=report_message(report, settings)).model_dump_json()
+        # A re-run before delivery refreshes the queued message; once sent, it is not re-posted.
+        conn.execute(
+            "INSERT INTO notification_outbox (idempotency_key, kind, channel, payload) "
+            "VALUES (%s, 'report', %s, %s::jsonb) ON CONFLICT (idempotency_key) DO UPDATE "
+            "SET payload = EXCLUDED.payload, channel = EXCLUDED.channel "
+            "WHERE notification_outbox.status = 'pending'",
+            (f"weekly-report:{report.week}", settings.slack.executive_channel, payload),
+        )
+    return report

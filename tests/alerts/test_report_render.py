@@ -1,0 +1,43 @@
+"""The weekly report's sibling renderers, each pinned by golden files of the same messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from alerts.messages import ReportMessage
+from alerts.report_html import to_html
+from alerts.report_markdown import to_markdown
+from alerts.slack import render
+from alerts.weekly import WeeklyReport
+from alerts.weekly_message import report_message
+from core.config import Settings
+from sandbox.block_kit import block_kit_problems
+from tests.alerts import samples
+from tests.alerts.golden import assert_golden, block_kit_json
+
+SETTINGS = Settings(timezone="Europe/Berlin", dashboard_url="http://dash.example/executive")
+
+REPORTS: dict[str, Callable[[], WeeklyReport]] = {
+    "weekly_report": samples.weekly_report,
+    "weekly_report_quiet": samples.quiet_weekly_report,
+}
+RENDERERS: dict[str, Callable[[ReportMessage], str]] = {
+    "md": to_markdown,
+    "html": to_html,
+    "json": lambda message: block_kit_json(render(message)),
+}
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+@pytest.mark.parametrize("report", sorted(REPORTS))
+def test_golden_report(report: str, renderer: str) -> None:
+    message = report_message(REPORTS[report](), SETTINGS)
+    assert_golden(f"{report}.{renderer}", RENDERERS[renderer](message))
+
+
+@pytest.mark.parametrize("report", sorted(REPORTS))
+def test_block_kit_report_stays_within_slack_limits(report: str) -> None:
+    payload = render(report_message(REPORTS[report](), SETTINGS))
+    assert block_kit_problems(payload.blocks) == []
