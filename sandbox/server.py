@@ -21,12 +21,12 @@ from sandbox.clock import SimulatedClock
 from sandbox.credentials import SandboxCredentials
 from sandbox.generator import WorldSpec, generate_world
 from sandbox.logwriter import MiddlewareLogWriter
+from sandbox.netsuite.app import create_netsuite_app
 from sandbox.runtime import run_servers
-from sandbox.simulators.netsuite import create_netsuite_app
-from sandbox.simulators.salesforce import create_salesforce_app
-from sandbox.simulators.stripe import create_stripe_app
-from sandbox.simulators.zendesk import create_zendesk_app
+from sandbox.salesforce.app import create_salesforce_app
 from sandbox.slack_standin import SlackStandIn
+from sandbox.stripe.app import create_stripe_app
+from sandbox.zendesk.app import create_zendesk_app
 
 __all__ = [
     "SandboxEndpoints",

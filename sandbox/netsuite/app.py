@@ -21,12 +21,12 @@ from starlette.routing import Route
 from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import NetSuiteCredentials
+from sandbox.netsuite.auth import NetSuiteAuthenticator
+from sandbox.netsuite.query import SUITEQL, SuiteQLError, parse_suiteql
+from sandbox.netsuite.render import SYSTEM, TABLES, ItemRenderer, table_rows
 from sandbox.profile import TransportFaults
-from sandbox.simulators.netsuite_auth import NetSuiteAuthenticator
-from sandbox.simulators.ns_render import SYSTEM, TABLES, ItemRenderer, table_rows
-from sandbox.simulators.stats import SimulatorStats
-from sandbox.simulators.suiteql import SuiteQLError, matches, parse_suiteql, sort_rows
-from sandbox.simulators.transport import TransportFaultInjector
+from sandbox.wire.stats import SimulatorStats
+from sandbox.wire.transport import TransportFaultInjector
 
 __all__ = ["NetSuiteCredentials", "create_netsuite_app"]
 
@@ -179,10 +179,7 @@ class _NetSuiteSimulator:
         except SuiteQLError as exc:
             return _bad_query(str(exc))
         rows = table_rows(self.world, query.table, self.clock.now(), self.tz)
-        if query.where is not None:
-            where = query.where
-            rows = [r for r in rows if matches(where, r)]
-        ordered = sort_rows(rows, query.order_by)
+        ordered = SUITEQL.select(rows, query.where, query.order_by)
         page = ordered[offset : offset + limit]
         reachable = min(len(ordered), MAX_RESULTS)
         has_more = offset + len(page) < reachable

@@ -10,22 +10,32 @@ An item is ``column [[AS] alias]`` or ``TO_CHAR(column, 'format') [[AS] alias]``
 ``column op literal`` (``= <> != < <= > >=``) or ``column IS [NOT] NULL``; a literal is a 'string',
 a number or ``TO_DATE('text', 'format')``. Formats combine YYYY, MM, DD, HH24, MI, SS and
 separators. Datetimes are instants; TO_DATE and TO_CHAR read and write the account's local time.
+A comparison with NULL fails and NULLs sort as the largest value, as in Oracle.
 Anything else raises :class:`SuiteQLError`, which the simulator answers as NetSuite does.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from sandbox.query import (
+    OPERATORS,
+    Comparison,
+    Condition,
+    OrderKey,
+    QueryParser,
+    Semantics,
+    Token,
+    Value,
+)
+
 ColumnType = Literal["number", "decimal", "string", "datetime", "date"]
-Value = int | Decimal | str | datetime | None
-Row = Mapping[str, Value]
 
 _TOKEN = re.compile(
     r"""
@@ -44,15 +54,6 @@ _RESERVED = frozenset(
 )
 _FORMAT_TOKEN = re.compile(r"YYYY|MM|DD|HH24|MI|SS|[-/ :.,T]", re.IGNORECASE)
 _STRFTIME = {"YYYY": "%Y", "MM": "%m", "DD": "%d", "HH24": "%H", "MI": "%M", "SS": "%S"}
-_OPS: dict[str, Callable[[object, object], bool]] = {
-    "=": lambda a, b: a == b,
-    "<>": lambda a, b: a != b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,  # type: ignore[operator]
-    "<=": lambda a, b: a <= b,  # type: ignore[operator]
-    ">": lambda a, b: a > b,  # type: ignore[operator]
-    ">=": lambda a, b: a >= b,  # type: ignore[operator]
-}
 
 
 class SuiteQLError(Exception):
@@ -69,33 +70,13 @@ class SelectItem:
 
 
 @dataclass(frozen=True, slots=True)
-class Comparison:
-    """``column op literal``; ``op`` is IS NULL / IS NOT NULL with a None value."""
-
-    column: str
-    op: str
-    value: Value
-
-
-@dataclass(frozen=True, slots=True)
-class Junction:
-    """Conditions joined by one connective."""
-
-    op: Literal["AND", "OR"]
-    parts: tuple[Condition, ...]
-
-
-Condition = Comparison | Junction
-
-
-@dataclass(frozen=True, slots=True)
 class SuiteQLQuery:
     """A parsed query against one table."""
 
     table: str
     items: tuple[SelectItem, ...]
     where: Condition | None
-    order_by: tuple[tuple[str, bool], ...]
+    order_by: tuple[OrderKey, ...]
 
 
 def oracle_pattern(fmt: str) -> str:
@@ -110,153 +91,98 @@ def oracle_pattern(fmt: str) -> str:
     return "".join(parts)
 
 
-class _Parser:
-    def __init__(self, text: str, tables: Mapping[str, Mapping[str, ColumnType]], tz: ZoneInfo):
-        self.tokens: list[tuple[str, str]] = []
-        pos = 0
-        while pos < len(text):
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                raise SuiteQLError("Invalid or unsupported search.")
-            if m.lastgroup != "ws":
-                self.tokens.append((m.lastgroup or "", m.group()))
-            pos = m.end()
-        self.tokens.append(("eof", ""))
-        self.pos = 0
-        self.tables = tables
+class _SuiteQLParser(QueryParser[ColumnType, SelectItem]):
+    pattern = _TOKEN
+    reserved = _RESERVED
+
+    def __init__(
+        self, text: str, tables: Mapping[str, Mapping[str, ColumnType]], tz: ZoneInfo
+    ) -> None:
+        super().__init__(text, tables)
         self.tz = tz
-        self.table = ""
-        self.columns: Mapping[str, ColumnType] = {}
+        self.expressions = 0
 
-    def take(self) -> tuple[str, str]:
-        token = self.tokens[self.pos]
-        self.pos += 1
-        return token
+    def unexpected(self, token: Token) -> SuiteQLError:
+        return SuiteQLError("Invalid or unsupported search.")
 
-    def peek_word(self) -> str:
-        kind, text = self.tokens[self.pos]
-        return text.upper() if kind == "name" else text
+    def unknown_source(self, token: Token) -> SuiteQLError:
+        return SuiteQLError(f"Record '{token.text.lower()}' was not found.")
 
-    def expect(self, word: str) -> None:
-        if self.peek_word() != word:
-            raise SuiteQLError("Invalid or unsupported search.")
-        self.pos += 1
-
-    def accept(self, word: str) -> bool:
-        if self.peek_word() == word:
-            self.pos += 1
-            return True
-        return False
-
-    def identifier(self) -> str:
-        kind, text = self.take()
-        if kind != "name" or text.upper() in _RESERVED:
-            raise SuiteQLError("Invalid or unsupported search.")
-        return text.lower()
+    def unknown_field(self, token: Token) -> SuiteQLError:
+        return SuiteQLError(
+            f"Field '{token.text.lower()}' for record '{self.source}' was not found."
+        )
 
     def parse(self) -> SuiteQLQuery:
-        self.expect("SELECT")
+        items, where, order_by = self.clauses()
+        self.expect_end()
+        return SuiteQLQuery(self.source, tuple(items), where, order_by)
+
+    def select_list(self) -> list[SelectItem]:
+        # The table is found first and each item checked as it is read, so an unknown table or
+        # column is reported before a syntax error further along the list.
         start = self.pos
-        while self.peek_word() != "FROM":
-            if self.take()[0] == "eof":
-                raise SuiteQLError("Invalid or unsupported search.")
-        self.pos += 1
-        self.table = self.identifier()
-        if self.table not in self.tables:
-            raise SuiteQLError(f"Record '{self.table}' was not found.")
-        self.columns = self.tables[self.table]
+        self.skip_past("FROM")
+        self.bind_source()
         after_from, self.pos = self.pos, start
-        items = self.select_list()
+        items = self.listed(self.select_item)
+        if self.peek().word != "FROM":
+            raise self.unexpected(self.peek())
         self.pos = after_from
-        where = self.disjunction() if self.accept("WHERE") else None
-        order_by: list[tuple[str, bool]] = []
-        if self.accept("ORDER"):
-            self.expect("BY")
-            order_by.append(self.order_key(items))
-            while self.accept(","):
-                order_by.append(self.order_key(items))
-        if self.tokens[self.pos][0] != "eof":
-            raise SuiteQLError("Invalid or unsupported search.")
-        return SuiteQLQuery(self.table, items, where, tuple(order_by))
+        return items
 
-    def column(self) -> str:
-        name = self.identifier()
-        if name not in self.columns:
-            raise SuiteQLError(f"Field '{name}' for record '{self.table}' was not found.")
-        return name
-
-    def select_list(self) -> tuple[SelectItem, ...]:
-        items: list[SelectItem] = []
-        expressions = 0
-        while True:
-            if self.accept("TO_CHAR"):
-                self.expect("(")
-                column = self.column()
-                self.expect(",")
-                pattern = oracle_pattern(self.string())
-                self.expect(")")
-                if self.columns[column] not in ("datetime", "date"):
-                    raise SuiteQLError(f"TO_CHAR needs a date column, not '{column}'.")
-                expressions += 1
-                item = SelectItem(f"expr{expressions}", column, pattern)
-            else:
-                column = self.column()
-                item = SelectItem(column, column)
-            if self.accept("AS") or (
-                self.tokens[self.pos][0] == "name" and self.peek_word() != "FROM"
-            ):
-                item = SelectItem(self.identifier(), item.column, item.pattern)
-            items.append(item)
-            if self.peek_word() == "FROM":
-                return tuple(items)
+    def select_item(self) -> SelectItem:
+        if self.accept("TO_CHAR"):
+            self.expect("(")
+            column = self.field()
             self.expect(",")
+            pattern = oracle_pattern(self.string())
+            self.expect(")")
+            if self.schema[column] not in ("datetime", "date"):
+                raise SuiteQLError(f"TO_CHAR needs a date column, not '{column}'.")
+            self.expressions += 1
+            item = SelectItem(f"expr{self.expressions}", column, pattern)
+        else:
+            column = self.field()
+            item = SelectItem(column, column)
+        if self.accept("AS") or (self.peek().kind == "name" and self.peek().word != "FROM"):
+            return SelectItem(self.identifier().text.lower(), item.column, item.pattern)
+        return item
 
     def string(self) -> str:
-        kind, text = self.take()
-        if kind != "string":
-            raise SuiteQLError("Invalid or unsupported search.")
-        return text[1:-1].replace("''", "'")
+        token = self.take()
+        if token.kind != "string":
+            raise self.unexpected(token)
+        return token.text[1:-1].replace("''", "'")
 
-    def order_key(self, items: Sequence[SelectItem]) -> tuple[str, bool]:
-        name = self.identifier()
+    def order_field(self, items: Sequence[SelectItem]) -> str:
+        token = self.identifier()
+        name = token.text.lower()
         aliased = {item.key: item.column for item in items}
-        if name not in self.columns and name not in aliased:
-            raise SuiteQLError(f"Field '{name}' for record '{self.table}' was not found.")
-        column = name if name in self.columns else aliased[name]
-        descending = self.accept("DESC")
-        if not descending:
-            self.accept("ASC")
-        return column, descending
+        if name in self.schema:
+            return name
+        if name in aliased:
+            return aliased[name]
+        raise self.unknown_field(token)
 
-    def disjunction(self) -> Condition:
-        parts = [self.conjunction()]
-        while self.accept("OR"):
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else Junction("OR", tuple(parts))
+    def nulls_first(self, descending: bool) -> bool:
+        return descending
 
-    def conjunction(self) -> Condition:
-        parts = [self.atom()]
-        while self.accept("AND"):
-            parts.append(self.atom())
-        return parts[0] if len(parts) == 1 else Junction("AND", tuple(parts))
+    def condition(self) -> Condition:
+        return self.joined("OR", self._conjunction, self._conjunction())
 
-    def atom(self) -> Condition:
-        if self.accept("("):
-            inner = self.disjunction()
-            self.expect(")")
-            return inner
-        column = self.column()
+    def _conjunction(self) -> Condition:
+        return self.joined("AND", self.atom, self.atom())
+
+    def comparison(self, field: str) -> Comparison:
         if self.accept("IS"):
             negated = self.accept("NOT")
             self.expect("NULL")
-            return Comparison(column, "IS NOT NULL" if negated else "IS NULL", None)
-        kind, op = self.take()
-        if kind != "op":
-            raise SuiteQLError("Invalid or unsupported search.")
-        return Comparison(column, op, self.literal(column))
+            return Comparison(field, "IS NOT NULL" if negated else "IS NULL", None)
+        return Comparison(field, self.operator(), self.literal(field))
 
     def literal(self, column: str) -> Value:
-        column_type = self.columns[column]
+        column_type = self.schema[column]
         if self.accept("TO_DATE"):
             self.expect("(")
             text = self.string()
@@ -270,7 +196,8 @@ class _Parser:
             if column_type not in ("datetime", "date"):
                 raise SuiteQLError(f"Invalid comparison with field '{column}'.")
             return local.replace(tzinfo=self.tz)
-        kind, text = self.take()
+        token = self.take()
+        kind, text = token.kind, token.text
         if column_type in ("datetime", "date") or kind not in ("string", "number"):
             raise SuiteQLError(f"Invalid comparison with field '{column}'.")
         raw = text[1:-1].replace("''", "'") if kind == "string" else text
@@ -291,33 +218,15 @@ def parse_suiteql(
     text: str, tables: Mapping[str, Mapping[str, ColumnType]], tz: ZoneInfo
 ) -> SuiteQLQuery:
     """Parse ``text`` against ``tables`` (table -> column -> type); TO_DATE reads ``tz`` time."""
-    return _Parser(text, tables, tz).parse()
+    return _SuiteQLParser(text, tables, tz).parse()
 
 
-def matches(condition: Condition, row: Row) -> bool:
-    """Whether ``row`` satisfies ``condition`` (SQL semantics: a comparison with NULL fails)."""
-    if isinstance(condition, Junction):
-        if condition.op == "AND":
-            return all(matches(part, row) for part in condition.parts)
-        return any(matches(part, row) for part in condition.parts)
-    actual = row[condition.column]
-    if condition.op == "IS NULL":
+def _holds(comparison: Comparison, actual: Value) -> bool:
+    if comparison.op == "IS NULL":
         return actual is None
-    if condition.op == "IS NOT NULL":
+    if comparison.op == "IS NOT NULL":
         return actual is not None
-    if actual is None:
-        return False
-    return _OPS[condition.op](actual, condition.value)
+    return actual is not None and OPERATORS[comparison.op](actual, comparison.value)
 
 
-def sort_rows(rows: Sequence[Row], order_by: Sequence[tuple[str, bool]]) -> list[Row]:
-    """Rows in ORDER BY order, Oracle style: NULLs sort as the largest value."""
-    result = list(rows)
-    for column, descending in reversed(order_by):
-
-        def sort_key(row: Row, name: str = column) -> tuple[object, ...]:
-            value = row[name]
-            return (1,) if value is None else (0, value)
-
-        result.sort(key=sort_key, reverse=descending)
-    return result
+SUITEQL = Semantics(holds=_holds)

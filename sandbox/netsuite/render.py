@@ -8,10 +8,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sandbox.catalog import World
+from sandbox.netsuite.query import ColumnType, SelectItem
 from sandbox.profile import TransportFaults
+from sandbox.query import Row, Value
 from sandbox.selection import malformed
-from sandbox.simulators.money import decimal_string
-from sandbox.simulators.suiteql import ColumnType, Row, SelectItem, Value
+from sandbox.wire.money import decimal_string
 
 SYSTEM = "netsuite"
 CUSTOMER = "customer"

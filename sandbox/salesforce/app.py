@@ -23,11 +23,12 @@ from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import SalesforceCredentials
 from sandbox.profile import TransportFaults
-from sandbox.simulators.sf_auth import SessionStore
-from sandbox.simulators.sf_render import SCHEMAS, SYSTEM, RecordRenderer, visible_rows
-from sandbox.simulators.soql import SoqlError, SoqlQuery, Value, matches, parse_soql, sort_rows
-from sandbox.simulators.stats import SimulatorStats
-from sandbox.simulators.transport import TransportFaultInjector
+from sandbox.query import Value
+from sandbox.salesforce.auth import SessionStore
+from sandbox.salesforce.query import SOQL, SoqlError, SoqlQuery, parse_soql
+from sandbox.salesforce.render import SCHEMAS, SYSTEM, RecordRenderer, visible_rows
+from sandbox.wire.stats import SimulatorStats
+from sandbox.wire.transport import TransportFaultInjector
 
 __all__ = ["SalesforceCredentials", "create_salesforce_app"]
 
@@ -130,10 +131,7 @@ class _SalesforceSimulator:
         except SoqlError as exc:
             return sf_error(400, exc.error_code, exc.message)
         rows = visible_rows(self.world, query.object_name, self.clock.now(), include_deleted)
-        if query.where is not None:
-            where = query.where
-            rows = [r for r in rows if matches(where, r)]
-        rows = sort_rows(rows, query.order_by)
+        rows = SOQL.select(rows, query.where, query.order_by)
         if query.limit is not None:
             rows = rows[: query.limit]
         cursor_id = f"01g5g{self._next_cursor:013d}"

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from sandbox.catalog import World
 from sandbox.model import AmendmentQuote, CrmAccount
 from sandbox.profile import TransportFaults
+from sandbox.query import Value
+from sandbox.salesforce.query import FieldType
 from sandbox.selection import malformed
-from sandbox.simulators.money import major_units
-from sandbox.simulators.soql import FieldType, Value
+from sandbox.wire.money import major_units
 
 SYSTEM = "salesforce"
 ACCOUNT = "Account"

@@ -8,9 +8,6 @@ in simulated time stay invisible until the clock reaches them. Behaviour follows
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import random
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,8 +23,8 @@ from starlette.routing import Route
 from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.profile import TransportFaults
-from sandbox.simulators.stats import SimulatorStats
-from sandbox.simulators.stripe_listing import (
+from sandbox.stripe.auth import authenticate
+from sandbox.stripe.query import (
     CreatedRange,
     Listing,
     StripeRequestError,
@@ -35,9 +32,10 @@ from sandbox.simulators.stripe_listing import (
     list_param,
     parse_limit,
 )
-from sandbox.simulators.stripe_render import STRIPE_API_VERSION, StripeRenderer
-from sandbox.simulators.transport import TransportFaultInjector
-from sandbox.simulators.wire import JsonObject, unix
+from sandbox.stripe.render import STRIPE_API_VERSION, StripeRenderer
+from sandbox.wire.encoding import JsonObject, unix
+from sandbox.wire.stats import SimulatorStats
+from sandbox.wire.transport import TransportFaultInjector
 
 EVENT_RETENTION = timedelta(days=30)
 _PAGING = frozenset({"limit", "starting_after", "ending_before", "created", "expand"})
@@ -81,40 +79,6 @@ def _rate_limited() -> Response:
 def _server_error() -> Response:
     exc = StripeRequestError(500, "An unknown error occurred", type_="api_error")
     return _error_response(exc, {"Stripe-Should-Retry": "true"})
-
-
-def _masked(key: str) -> str:
-    prefix = key[: key.rfind("_") + 1] if key.startswith(("sk_", "rk_", "pk_")) else ""
-    return f"{prefix}****{key[-4:]}"
-
-
-def _presented_key(request: Request) -> str | None:
-    """The API key of a request: bearer token, or basic auth with the key as user name."""
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip()
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return ""
-        return decoded.partition(":")[0]
-    return None
-
-
-def _authenticate(request: Request, api_key: str) -> None:
-    key = _presented_key(request)
-    if not key:
-        raise StripeRequestError(
-            401,
-            "You did not provide an API key. You need to provide your API key in the "
-            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
-            "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, "
-            "or we can help at https://support.stripe.com/.",
-        )
-    if not hmac.compare_digest(key.encode(), api_key.encode()):
-        raise StripeRequestError(401, f"Invalid API Key provided: {_masked(key)}")
 
 
 def _type_matcher(pattern: str) -> re.Pattern[str]:
@@ -321,7 +285,7 @@ def create_stripe_app(
         async def endpoint(request: Request) -> Response:
             stats.count(name)
             try:
-                _authenticate(request, api_key)
+                authenticate(request, api_key)
                 response = await injector.intercept() or await handler(request)
             except StripeRequestError as exc:
                 response = _error_response(exc)

@@ -18,7 +18,7 @@ from sandbox.catalog import World
 from sandbox.model import BillingCustomer, BillingInvoice, BillingSubscription, StripeEvent
 from sandbox.profile import TransportFaults
 from sandbox.selection import malformed
-from sandbox.simulators.wire import JsonObject, apply_renames, unix
+from sandbox.wire.encoding import JsonObject, apply_renames, unix
 
 STRIPE_API_VERSION = "2025-04-30.basil"
 

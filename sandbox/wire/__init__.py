@@ -1,1 +1,1 @@
-"""simulators package."""
+"""What every API simulator shares: transport faults, request stats, money and timestamps."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sandbox.simulators.transport import FaultCounters
+from sandbox.wire.transport import FaultCounters
 
 
 @dataclass

@@ -2,17 +2,14 @@
 
 State is rendered at the simulated clock's ``now``; as in Zendesk, records changed within the
 last minute are withheld so a stream never hands out an item that may still change under the
-same timestamp. Malformed records (``sandbox.selection.malformed`` with system ``"zendesk"`` and
-object type ``ticket`` or ``organization``) carry an ``updated_at`` in a local date format an
-ISO 8601 parser rejects. The export rate limit counts requests per rolling wall-clock minute,
-because clients wait out ``Retry-After`` in real seconds whatever the simulated speed.
+same timestamp. The export rate limit counts requests per rolling wall-clock minute, because
+clients wait out ``Retry-After`` in real seconds whatever the simulated speed.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import math
 import time
 from collections import deque
@@ -27,12 +24,13 @@ from starlette.routing import Route
 
 from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
-from sandbox.model import SupportOrganization, SupportTicket
+from sandbox.model import SupportTicket
 from sandbox.profile import TransportFaults
-from sandbox.selection import malformed
-from sandbox.simulators.stats import SimulatorStats
-from sandbox.simulators.transport import TransportFaultInjector
-from sandbox.simulators.wire import JsonObject, apply_renames, iso_z, unix
+from sandbox.wire.encoding import unix
+from sandbox.wire.stats import SimulatorStats
+from sandbox.wire.transport import TransportFaultInjector
+from sandbox.zendesk.auth import authenticated
+from sandbox.zendesk.render import ZendeskRenderer
 
 TICKETS_PATH = "/api/v2/incremental/tickets/cursor.json"
 ORGANIZATIONS_PATH = "/api/v2/incremental/organizations.json"
@@ -124,54 +122,9 @@ class _ZendeskApi:
 
     def __init__(self, world: World, clock: SimulatedClock, seed: int, faults: TransportFaults):
         self.clock = clock
-        self.seed = seed
-        self.faults = faults
+        self.render = ZendeskRenderer(seed, faults)
         self.tickets = list(world.tickets)
         self.organizations = sorted(world.organizations, key=lambda o: (o.created, o.id))
-
-    def _bad(self, object_type: str, record_id: int) -> bool:
-        return malformed(self.seed, self.faults.malformed, "zendesk", object_type, str(record_id))
-
-    def _stamp(self, object_type: str, record_id: int, instant: datetime) -> str:
-        if self._bad(object_type, record_id):
-            return instant.strftime("%d/%m/%Y %H:%M")
-        return iso_z(instant)
-
-    def ticket(self, t: SupportTicket, now: datetime, base: str) -> JsonObject:
-        """A ticket as the export renders it."""
-        updated = t.updated(now)
-        body: JsonObject = {
-            "id": t.id,
-            "url": f"{base}/api/v2/tickets/{t.id}.json",
-            "external_id": None,
-            "type": None,
-            "subject": t.subject,
-            "priority": t.priority,
-            "status": t.status(now),
-            "organization_id": t.organization_id,
-            "tags": list(t.tags),
-            "created_at": iso_z(t.created),
-            "updated_at": self._stamp("ticket", t.id, updated),
-            "generated_timestamp": unix(updated),
-        }
-        return apply_renames(body, self.faults.renamed_fields)
-
-    def organization(self, o: SupportOrganization, base: str) -> JsonObject:
-        """An organization as the export renders it (never edited, so updated = created)."""
-        body: JsonObject = {
-            "id": o.id,
-            "url": f"{base}/api/v2/organizations/{o.id}.json",
-            "name": o.name,
-            "external_id": o.external_id,
-            "details": None,
-            "notes": None,
-            "domain_names": [],
-            "tags": [],
-            "organization_fields": {},
-            "created_at": iso_z(o.created),
-            "updated_at": self._stamp("organization", o.id, o.created),
-        }
-        return apply_renames(body, self.faults.renamed_fields)
 
     def _ticket_order(self, now: datetime) -> list[tuple[Position, SupportTicket]]:
         settled = now - WITHHELD
@@ -203,7 +156,7 @@ class _ZendeskApi:
         base = str(request.base_url).rstrip("/")
         extra = f"&per_page={per_page}" if "per_page" in request.query_params else ""
         body = {
-            "tickets": [self.ticket(t, now, base) for _, t in page],
+            "tickets": [self.render.ticket(t, now, base) for _, t in page],
             "after_url": f"{base}{TICKETS_PATH}?cursor={after}{extra}",
             "after_cursor": after,
             # Going backwards is not simulated; collectors only ever move forward.
@@ -236,24 +189,13 @@ class _ZendeskApi:
         end_time = unix(page[-1].created) + 1 if page else start
         base = str(request.base_url).rstrip("/")
         body = {
-            "organizations": [self.organization(o, base) for o in page],
+            "organizations": [self.render.organization(o, base) for o in page],
             "next_page": f"{base}{ORGANIZATIONS_PATH}?start_time={end_time}",
             "end_time": end_time,
             "count": len(page),
             "end_of_stream": len(page) == len(eligible),
         }
         return JSONResponse(body)
-
-
-def _authenticated(request: Request, email: str, api_token: str) -> bool:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    return hmac.compare_digest(decoded.encode(), f"{email}/token:{api_token}".encode())
 
 
 def create_zendesk_app(
@@ -284,7 +226,7 @@ def create_zendesk_app(
     def export(name: str, handler: Callable[[Request], Awaitable[Response]]) -> Route:
         async def endpoint(request: Request) -> Response:
             stats.count(name)
-            if not _authenticated(request, email, api_token):
+            if not authenticated(request, email, api_token):
                 return JSONResponse({"error": "Couldn't authenticate you"}, status_code=401)
             admitted, left, wait = limit.admit()
             response: Response

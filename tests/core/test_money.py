@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.money import format_amount, format_money, from_minor, to_minor
-from sandbox.simulators.money import decimal_string, major_units
+from sandbox.wire.money import decimal_string, major_units
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,9 @@ from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import NetSuiteCredentials
 from sandbox.model import ErpCustomer, ErpInvoice
+from sandbox.netsuite.app import SUITEQL_PATH, create_netsuite_app
 from sandbox.profile import TransportFaults
 from sandbox.selection import malformed
-from sandbox.simulators.netsuite import SUITEQL_PATH, create_netsuite_app
 from tests.sandbox.sim_helpers import T0, serve
 
 CREDS = NetSuiteCredentials()

@@ -13,8 +13,8 @@ from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.profile import TransportFaults
 from sandbox.runtime import run_servers
-from sandbox.simulators.stripe import create_stripe_app
-from sandbox.simulators.zendesk import create_zendesk_app
+from sandbox.stripe.app import create_stripe_app
+from sandbox.zendesk.app import create_zendesk_app
 from tests.sandbox.servers import bound_socket
 from tests.sandbox.stripe_world import NOW, build_world
 

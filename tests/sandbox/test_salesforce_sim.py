@@ -21,8 +21,8 @@ from sandbox.clock import SimulatedClock
 from sandbox.credentials import SalesforceCredentials
 from sandbox.model import AmendmentQuote, CrmAccount
 from sandbox.profile import TransportFaults
+from sandbox.salesforce.app import create_salesforce_app
 from sandbox.selection import malformed
-from sandbox.simulators.salesforce import create_salesforce_app
 from tests.sandbox.sim_helpers import T0, serve
 
 API = "/services/data/v62.0"

@@ -16,8 +16,8 @@ from starlette.applications import Starlette
 from sandbox.clock import SimulatedClock
 from sandbox.profile import TransportFaults
 from sandbox.selection import malformed
-from sandbox.simulators.stripe import create_stripe_app
-from sandbox.simulators.wire import unix
+from sandbox.stripe.app import create_stripe_app
+from sandbox.wire.encoding import unix
 from tests.sandbox.servers import running_app
 from tests.sandbox.sim_helpers import SteppedClock
 from tests.sandbox.stripe_world import CUSTOMERS, FUTURE_INVOICE, NOW, build_world

@@ -17,8 +17,8 @@ from sandbox.clock import SimulatedClock
 from sandbox.model import SupportOrganization, SupportTicket
 from sandbox.profile import TransportFaults
 from sandbox.selection import malformed
-from sandbox.simulators.wire import unix
-from sandbox.simulators.zendesk import create_zendesk_app, decode_cursor, encode_cursor
+from sandbox.wire.encoding import unix
+from sandbox.zendesk.app import create_zendesk_app, decode_cursor, encode_cursor
 from tests.sandbox.servers import running_app
 from tests.sandbox.sim_helpers import SteppedClock
 

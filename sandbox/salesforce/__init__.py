@@ -1,0 +1,1 @@
+"""The Salesforce simulator: OAuth token endpoint, SOQL query/queryAll and cursor paging."""

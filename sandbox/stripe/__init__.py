@@ -1,0 +1,1 @@
+"""The Stripe simulator: customers, subscriptions, invoices and events, newest-first lists."""

@@ -1,0 +1,1 @@
+"""The Zendesk simulator: the cursor ticket export and the time-based organization export."""
