@@ -7,11 +7,14 @@
   a ``SourceUnreachableError`` (fatal).
 - ``core.errors.RecordError``: one record cannot be read. It is quarantined with the reason
   and the run goes on. It lives in the kernel because money parsing raises it too.
+- ``SchemaDriftError``: a field is missing from so many records of a page that the source's
+  schema, not one record, changed. The runner keeps it on the stream's outcome: the rows that
+  could be read are stored, the run is partial and the source unhealthy.
 """
 
 from __future__ import annotations
 
-from core.errors import SyncwatchError
+from core.errors import RecordError, SyncwatchError
 
 
 class CollectorError(SyncwatchError):
@@ -55,3 +58,14 @@ class RetriableError(CollectorError):
 
 class TokenExpiredError(CollectorError):
     """The access token was refused; the client refreshes it once and retries."""
+
+
+class SchemaDriftError(RecordError):
+    """Records of a stream lack a field they used to have (renamed or removed at the source)."""
+
+    def __init__(self, stream: str, object_type: str, field: str, count: int, size: int):
+        super().__init__(
+            f"schema drift: field {field!r} is missing from {count} of {size} "
+            f"{object_type} records of {stream}",
+            missing_field=field,
+        )

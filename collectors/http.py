@@ -131,6 +131,7 @@ class SourceClient:
         self.budget = budget
         self.classifier = classifier
         self.stats = RequestStats()
+        self.backoff_max = backoff_max
         self._backoff = wait_exponential_jitter(multiplier=backoff_initial, max=backoff_max)
         for secret in secrets:
             register_secret(secret)
@@ -181,7 +182,8 @@ class SourceClient:
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RetriableError) and exc.retry_after is not None:
-            return exc.retry_after
+            # A Retry-After of hours would stall the whole poll; the cap bounds every wait.
+            return min(exc.retry_after, self.backoff_max)
         return float(self._backoff(state))
 
     def _count_retry(self, state: RetryCallState) -> None:

@@ -12,7 +12,7 @@ import psycopg
 
 from collectors import telemetry
 from collectors.base import Page, Stream
-from collectors.errors import BudgetExhaustedError, FatalSourceError
+from collectors.errors import BudgetExhaustedError, FatalSourceError, SchemaDriftError
 from collectors.health import record_health
 from collectors.http import RequestStats, SourceClient
 from core.clock import Clock
@@ -60,6 +60,7 @@ class StreamOutcome:
     changed: int = 0
     quarantined: int = 0
     error: str | None = None
+    drift: SchemaDriftError | None = None
 
 
 @dataclass
@@ -97,7 +98,7 @@ def collect_source(
             for stream in connector.streams():
                 result = _run_stream(conn, connector, stream, clock, on_page)
                 outcome.streams.append(result)
-                if result.error and (result.status == "failed" or _DRIFT_PREFIX in result.error):
+                if result.error and (result.status == "failed" or result.drift is not None):
                     outcome.problems.append(result.error)
             record_health(
                 conn,
@@ -116,13 +117,6 @@ def collect_source(
     return outcome
 
 
-_DRIFT_PREFIX = "schema drift: "
-
-
-def _drift_problems(outcome: SourceOutcome) -> list[str]:
-    return [s.error for s in outcome.streams if s.error and s.error.startswith(_DRIFT_PREFIX)]
-
-
 def _run_stream(
     conn: psycopg.Connection[Any],
     connector: Connector,
@@ -136,7 +130,6 @@ def _run_stream(
     started = time.perf_counter()
     stats = connector.client.stats if connector.client else RequestStats()
     seen = RequestStats(stats.api_calls, stats.retries, stats.rate_limited)
-    drift: str | None = None
     try:
         for page in stream.pages(get_watermark(conn, source, stream.name)):
             write = PageWrite(
@@ -156,7 +149,7 @@ def _run_stream(
             result.records += len(page.records) + len(page.events)
             result.changed += stored.upsert.changed + stored.new_events
             result.quarantined += len(page.quarantined)
-            drift = drift or _drift(stream, page)
+            result.drift = result.drift or _drift(stream, page)
             if on_page is not None:
                 on_page(source, stream.name, page)
     except BudgetExhaustedError as exc:
@@ -164,23 +157,20 @@ def _run_stream(
     except FatalSourceError as exc:
         result.status, result.error = "failed", str(exc)
         log.warning("%s/%s failed: %s", source, stream.name, exc)
-    if drift and result.status == "success":
-        result.status, result.error = "partial", drift
-    elif drift:
-        result.error = f"{result.error}; {drift}"
+    if result.drift is not None and result.status == "success":
+        result.status, result.error = "partial", str(result.drift)
+    elif result.drift is not None:
+        result.error = f"{result.error}; {result.drift}"
     finish_run(conn, run_id, result.status, at=clock.now(), error=result.error)
     telemetry.RUNS.labels(source, result.status).inc()
     telemetry.RUN_SECONDS.labels(source).observe(time.perf_counter() - started)
     return result
 
 
-def _drift(stream: Stream, page: Page) -> str | None:
+def _drift(stream: Stream, page: Page) -> SchemaDriftError | None:
     for name, count in page.missing_fields.items():
         if page.size and count >= DRIFT_SHARE * page.size:
-            return (
-                f"{_DRIFT_PREFIX}field {name!r} is missing from {count} of {page.size} "
-                f"{stream.object_type} records of {stream.name}"
-            )
+            return SchemaDriftError(stream.name, stream.object_type, name, count, page.size)
     return None
 
 

@@ -12,7 +12,6 @@ from collectors.logs.tailer import Chunk, LogTailer, marks_of, position_of
 from core.clock import Clock
 from core.config.sources import MiddlewareLogSource
 from core.errors import RecordError
-from core.store.runs import QuarantinedRecord
 
 PAGE_LINES = 2000
 """Lines per page: small enough to commit quickly, large enough to keep commits few."""
@@ -42,10 +41,10 @@ class LogEventStream(Stream):
                 yield self._page(chunk, position_of(written))
         if written != marks:
             # Nothing new to read, but files were renamed, truncated or removed.
-            yield Page(position=position_of(marks))
+            yield self.new_page(position_of(marks))
 
     def _page(self, chunk: Chunk, position: dict[str, Any]) -> Page:
-        page = Page(position=position)
+        page = self.new_page(position)
         for number, raw in enumerate(chunk.lines, start=chunk.first_line):
             location = f"{chunk.path.name}:{number}"
             try:
@@ -66,19 +65,7 @@ class LogEventStream(Stream):
 
     def _refuse(self, page: Page, text: str, location: str, error: RecordError) -> None:
         """Keep the line as written, with where it was read and why it was refused."""
-        if error.missing_field:
-            page.missing_fields[error.missing_field] = (
-                page.missing_fields.get(error.missing_field, 0) + 1
-            )
-        page.quarantined.append(
-            QuarantinedRecord(
-                source=self.source,
-                object_type=self.object_type,
-                reason=str(error),
-                payload=text,
-                location=location,
-            )
-        )
+        page.quarantine(text, str(error), missing_field=error.missing_field, location=location)
 
 
 class LogConnector:

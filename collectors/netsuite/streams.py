@@ -1,23 +1,17 @@
 """NetSuite streams: SuiteQL read by lastmodifieddate in keyset windows, paged by offset.
 
-A SuiteQL query can page through at most 100,000 results, so no query is paged past
-``window_rows``: each window is ``lastmodifieddate > X OR (lastmodifieddate = X AND id > Y)``
-after the last row read, ordered by (lastmodifieddate, id). NetSuite re-runs the query for every
-page, so a record modified mid-read moves to the end and the rows after it shift back by one;
-each page therefore re-reads the previous page's last row and, when it is no longer there,
-starts a new window after it instead of skipping a row.
+How the windows are cut and followed is in ``collectors.netsuite.windows``.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from collectors.base import Page, Paginator, Raw, Stream, require
-from collectors.errors import FatalSourceError
+from collectors.base import Page, PagedStream, Position, Raw, require
 from collectors.netsuite.suiteql import (
     SuiteQL,
     local_of,
@@ -26,6 +20,13 @@ from collectors.netsuite.suiteql import (
     string_literal,
     to_date,
 )
+from collectors.netsuite.windows import (
+    MODIFIED,
+    MODIFIED_LOCAL,
+    WindowPage,
+    WindowPaginator,
+    WindowResponse,
+)
 from collectors.state import advanced, cursor_of, incremental_start
 from core.config.sources import NetSuiteSource
 from core.errors import RecordError
@@ -33,8 +34,6 @@ from core.money import currency_code, to_minor
 from core.store.records import CanonicalRecord
 
 SYSTEM = "netsuite"
-MODIFIED = "lastmodifieddate"
-MODIFIED_LOCAL = "lastmodified_local"
 
 
 def _optional(raw: Raw, column: str) -> str | None:
@@ -43,7 +42,7 @@ def _optional(raw: Raw, column: str) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-class SuiteQLStream(Stream):
+class SuiteQLStream(PagedStream[WindowPage, WindowResponse]):
     """One record type read incrementally by lastmodifieddate."""
 
     primary_key: ClassVar[str] = "id"
@@ -67,72 +66,42 @@ class SuiteQLStream(Stream):
     def parse(self, raw: Raw) -> CanonicalRecord:
         """One item in canonical form."""
 
-    def prepare(self) -> None:
-        """Load what parsing needs once per poll (lookup tables)."""
-
     def query(self, window: str | None) -> str:
         """The window's query in its stable order."""
         conditions = [*self.filters(), *([window] if window else [])]
         where = " AND ".join(f"({c})" for c in conditions)
         return f"{self.select()}{f' WHERE {where}' if where else ''} ORDER BY {MODIFIED}, id"
 
-    def pages(self, position: dict[str, Any] | None) -> Iterator[Page]:
-        """Yield every page modified since the watermark (less the look-back)."""
-        self.prepare()
-        current = position
-        for items in self._batches(position):
-            page = self.page_of(items, self.parse, None)
-            current = self._advance(current, items)
-            page.position = current
-            yield page
-
-    def _batches(self, position: dict[str, Any] | None) -> Iterator[Sequence[Raw]]:
+    def paginator(self, position: Position | None) -> WindowPaginator:
+        """Windows from the watermark less the look-back (everything at first)."""
         start = incremental_start(position, self.settings.lookback)
-        window = None if start is None else f"{MODIFIED} >= {to_date(local_of(start, self.tz))}"
-        paginator = Paginator(self.name)
-        page_size, window_rows = self.settings.page_size, self.settings.window_rows
-        while True:
-            query = self.query(window)
-            offset, last_id = 0, None
-            while True:
-                overlap = 0 if last_id is None else 1
-                at = offset - overlap
-                limit = min(page_size, window_rows - at)
-                if limit <= overlap:
-                    break
-                paginator.advance(f"{query}|{at}")
-                items, more = self.suiteql.page(query, limit=limit, offset=at)
-                if overlap and (not items or items[0].get("id") != last_id):
-                    break
-                fresh = items[overlap:]
-                if fresh:
-                    yield fresh
-                    last_id = fresh[-1].get("id")
-                    window = self._after(fresh)
-                offset += len(fresh)
-                if not more:
-                    return
-                if not fresh:
-                    raise FatalSourceError(f"{self.name}: NetSuite promised more rows, sent none")
-
-    def _after(self, items: Sequence[Raw]) -> str:
-        """The condition for rows after the last readable (lastmodifieddate, id) of ``items``."""
-        for item in reversed(items):
-            text, row_id = item.get(MODIFIED_LOCAL), item.get("id")
-            if not (isinstance(text, str) and isinstance(row_id, str) and row_id.isdigit()):
-                continue
-            try:
-                x = to_date(text)
-            except FatalSourceError:
-                continue  # a malformed row; an earlier one still marks the position
-            return f"{MODIFIED} > {x} OR ({MODIFIED} = {x} AND id > {row_id})"
-        raise FatalSourceError(
-            f"{self.name}: a whole page lacks a readable {MODIFIED}; cannot continue past it"
+        condition = None if start is None else f"{MODIFIED} >= {to_date(local_of(start, self.tz))}"
+        return WindowPaginator(
+            self.name,
+            condition,
+            page_size=self.settings.page_size,
+            window_rows=self.settings.window_rows,
         )
 
-    def _advance(
-        self, current: dict[str, Any] | None, items: Sequence[Raw]
-    ) -> dict[str, Any] | None:
+    def request(self, value: WindowPage) -> WindowResponse:
+        """One page of a window, its re-read row checked and dropped."""
+        items, more = self.suiteql.page(
+            self.query(value.condition), limit=value.limit, offset=value.offset
+        )
+        overlap = 0 if value.overlap_id is None else 1
+        if overlap and (not items or items[0].get("id") != value.overlap_id):
+            return WindowResponse([], more, shifted=True)
+        return WindowResponse(items[overlap:], more, shifted=False)
+
+    def parse_response(self, response: WindowResponse, position: Position | None) -> Page | None:
+        """The page's new rows, with the latest modification read; None when it had none."""
+        if not response.fresh:
+            return None
+        page = self.page_of(response.fresh, self.parse, None)
+        page.position = self._advance(position, response.fresh)
+        return page
+
+    def _advance(self, current: Position | None, items: Sequence[Raw]) -> Position | None:
         for item in reversed(items):
             try:
                 seen = parse_local(item.get(MODIFIED_LOCAL), self.tz)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collectors.base import Paginator
 from collectors.errors import FatalSourceError
 from collectors.http import SourceClient
 from core.errors import RecordError
@@ -15,6 +16,9 @@ SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"
 _STRPTIME = "%Y-%m-%d %H:%M:%S"
 _LOCAL_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+Rows = tuple[list[dict[str, Any]], bool]
+"""One SuiteQL page: its items and whether more follow."""
 
 
 def local_text(column: str) -> str:
@@ -60,7 +64,7 @@ class SuiteQL:
     def __init__(self, client: SourceClient) -> None:
         self.client = client
 
-    def page(self, query: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], bool]:
+    def page(self, query: str, *, limit: int, offset: int) -> Rows:
         """The items at ``offset`` (at most ``limit``) and whether more follow."""
         response = self.client.post(
             SUITEQL_PATH,
@@ -78,8 +82,22 @@ class SuiteQL:
     def all(self, query: str, *, limit: int = 1000) -> list[dict[str, Any]]:
         """Every item of a small query (a lookup table), following ``hasMore``."""
         rows: list[dict[str, Any]] = []
-        while True:
-            items, more = self.page(query, limit=limit, offset=len(rows))
+        paginator = OffsetPaginator("suiteql lookup", 0)
+        for items, _ in paginator.responses(
+            lambda offset: self.page(query, limit=limit, offset=offset)
+        ):
             rows.extend(items)
-            if not more or not items:
-                return rows
+        return rows
+
+
+class OffsetPaginator(Paginator[int, Rows]):
+    """Pages a query by offset while NetSuite says more rows follow."""
+
+    def has_more(self, response: Rows) -> bool:
+        """More follows while ``hasMore`` holds and the page was not empty."""
+        items, more = response
+        return more and bool(items)
+
+    def next_value(self, response: Rows) -> int:
+        """The offset after the page."""
+        return self.current_value + len(response[0])

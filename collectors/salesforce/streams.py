@@ -8,12 +8,19 @@ shift under us; records re-read from the look-back are no-ops in the idempotent 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from collectors.base import Page, Paginator, Raw, Stream, expect_present, require
+from collectors.base import (
+    Page,
+    PagedStream,
+    Paginator,
+    Position,
+    Raw,
+    expect_present,
+    require,
+)
 from collectors.errors import FatalSourceError
 from collectors.http import SourceClient
 from collectors.salesforce.auth import SalesforceAuth
@@ -51,6 +58,34 @@ def _amount(raw: Raw, field_name: str, currency: str) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
+class QueryRequest:
+    """One queryAll request: the query itself (``soql``) or a ``nextRecordsUrl`` after it."""
+
+    url: str
+    soql: str | None = None
+
+
+class NextRecordsPaginator(Paginator[QueryRequest, dict[str, Any]]):
+    """Follows ``nextRecordsUrl`` (on the org's instance host) until a batch has none."""
+
+    def __init__(self, stream: str, start: QueryRequest, instance: str) -> None:
+        super().__init__(stream, start)
+        self.instance = instance
+
+    def has_more(self, response: dict[str, Any]) -> bool:
+        """A batch names the next one until the query is done."""
+        return response.get("nextRecordsUrl") is not None
+
+    def next_value(self, response: dict[str, Any]) -> QueryRequest:
+        """The next batch's URL."""
+        return QueryRequest(f"{self.instance}{response['nextRecordsUrl']}")
+
+    def key(self, value: QueryRequest) -> str | None:
+        """The locator path (the query's own URL carries none)."""
+        return None if value.soql is not None else value.url.removeprefix(self.instance)
+
+
+@dataclass(frozen=True, slots=True)
 class SoqlLayout:
     """What one stream queries: the object, its fields, the order keys and fixed filters."""
 
@@ -61,7 +96,7 @@ class SoqlLayout:
     filters: tuple[str, ...] = ()
 
 
-class SoqlStream(Stream):
+class SoqlStream(PagedStream[QueryRequest, dict[str, Any]]):
     """One sObject read incrementally by SystemModstamp through queryAll."""
 
     # Salesforce's record key is always Id; quarantined records are named by it.
@@ -102,30 +137,30 @@ class SoqlStream(Stream):
             f"ORDER BY {layout.modstamp_field}, {layout.id_field}"
         )
 
-    def pages(self, position: dict[str, Any] | None) -> Iterator[Page]:
-        """Run the query and yield each batch with the latest SystemModstamp seen so far."""
-        paginator = Paginator(self.name)
+    def paginator(self, position: Position | None) -> NextRecordsPaginator:
+        """The query from the watermark less the look-back, then its batches."""
         instance = self.auth.instance_url()
         url = f"{instance}/services/data/v{self.settings.api_version}/queryAll"
         start = incremental_start(position, self.settings.lookback)
-        params: dict[str, str] | None = {"q": self.soql(start)}
+        return NextRecordsPaginator(self.name, QueryRequest(url, self.soql(start)), instance)
+
+    def request(self, value: QueryRequest) -> dict[str, Any]:
+        """One batch of the query."""
+        params = {"q": value.soql} if value.soql is not None else None
         headers = {"Sforce-Query-Options": f"batchSize={self.batch_size}"}
-        current = position
-        while True:
-            body = self.client.get(url, params=params, headers=headers).json()
-            if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-                raise FatalSourceError(
-                    f"Salesforce answered the {self.name} query without a records list"
-                )
-            page = self.page_of(body["records"], self.parse, None)
-            seen = max((r.updated_at for r in page.records if r.updated_at), default=None)
-            current = advanced(current, seen)
-            page.position = current
-            yield page
-            next_url = paginator.advance(body.get("nextRecordsUrl"))
-            if next_url is None:
-                return
-            url, params = f"{instance}{next_url}", None
+        body = self.client.get(value.url, params=params, headers=headers).json()
+        if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+            raise FatalSourceError(
+                f"Salesforce answered the {self.name} query without a records list"
+            )
+        return body
+
+    def parse_response(self, response: dict[str, Any], position: Position | None) -> Page:
+        """The batch's records with the latest SystemModstamp seen so far."""
+        page = self.page_of(response["records"], self.parse, None)
+        seen = max((r.updated_at for r in page.records if r.updated_at), default=None)
+        page.position = advanced(position, seen)
+        return page
 
 
 class AccountStream(SoqlStream):

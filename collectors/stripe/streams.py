@@ -1,25 +1,12 @@
-"""Stripe streams: a resumable list backfill, then incremental sweeps of ``/v1/events``.
-
-An object stream first pages its list endpoint (newest first, ``starting_after``), storing the
-last committed id so an interrupted backfill continues where it stopped. Every listed record is
-stamped ``updated_at`` = the backfill's start, so a change the events report later wins and an
-older event never overwrites a newer listed state. When the list ends the stream sweeps
-``/v1/events`` for its event types from ``cursor - lookback``: state changes (an invoice paid)
-do not move ``created``, so only events reveal them. Events also come newest first, so an
-unfinished sweep keeps its own resumable position and the cursor moves to the newest event seen
-only when a sweep completes. Stripe keeps events 30 days; a cursor older than that can no
-longer be swept, so the stream backfills again.
-"""
-
 from __future__ import annotations
 
-import json
 from abc import abstractmethod
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from collectors.base import Page, Paginator, Raw, Stream, require
+from collectors.base import Page, PagedStream, Paginator, Position, Raw, as_text, require
 from collectors.errors import FatalSourceError
 from collectors.http import SourceClient
 from collectors.state import cursor_of
@@ -29,7 +16,6 @@ from core.clock import Clock
 from core.config.sources import StripeSource
 from core.errors import RecordError
 from core.store.records import CanonicalRecord
-from core.store.runs import QuarantinedRecord
 
 EVENT_RETENTION = timedelta(days=30)
 PAGE_LIMIT = 100
@@ -53,8 +39,78 @@ def _event_time(event: Any) -> int | None:
     return created if isinstance(created, int) and not isinstance(created, bool) else None
 
 
-class StripeStream(Stream):
-    """A stream fed by ``/v1/events``: sweeps that resume mid-way and advance a cursor."""
+def _sweep(position: Mapping[str, Any]) -> Mapping[str, Any]:
+    sweep = position.get("sweep")
+    return sweep if isinstance(sweep, Mapping) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """One page of ``path``, read at ``position``; ``since`` is an events sweep's lower bound."""
+
+    position: Position
+    path: str
+    since: int | None
+    items: list[Any]
+    has_more: bool
+
+    def position_after(self) -> Position:
+        """Where reading continues after this page: the stored position of the page."""
+        if self.position["phase"] == "backfill":
+            started = int(self.position["started"])
+            if self.has_more:
+                after = _last_id(self.items, self.path)
+                return {"phase": "backfill", "starting_after": after, "started": started}
+            # Sweeping from the backfill's start catches whatever changed while it ran.
+            observed = records.from_unix(started, "started")
+            return {"phase": "events", "cursor": observed.isoformat()}
+        cursor = cursor_of(self.position)
+        newest = max(
+            (
+                t
+                for t in [_sweep(self.position).get("newest"), *map(_event_time, self.items)]
+                if t is not None
+            ),
+            default=None,
+        )
+        if self.has_more:
+            return {
+                "phase": "events",
+                "cursor": cursor.isoformat() if cursor else None,
+                "sweep": {
+                    "since": self.since,
+                    "starting_after": _last_id(self.items, self.path),
+                    "newest": newest,
+                },
+            }
+        seen = records.from_unix(newest, "created") if newest is not None else None
+        latest = max((c for c in (cursor, seen) if c is not None), default=None)
+        return {"phase": "events", "cursor": latest.isoformat() if latest else None}
+
+
+class StripePaginator(Paginator[Position, ListPage]):
+    """Pages a list with ``starting_after``; a finished backfill goes on to the events sweep."""
+
+    def has_more(self, response: ListPage) -> bool:
+        """More follows a page that says so, and every backfill is followed by a sweep."""
+        return response.has_more or response.position["phase"] == "backfill"
+
+    def next_value(self, response: ListPage) -> Position:
+        """The position after the page, which is also where the next request reads."""
+        return response.position_after()
+
+    def key(self, value: Position) -> str | None:
+        """The id paged after, within its phase (a phase's first page has none)."""
+        after = value.get("starting_after") or _sweep(value).get("starting_after")
+        return None if after is None else f"{value['phase']}:{after}"
+
+
+class StripeStream(PagedStream[Position, ListPage]):
+    """A stream fed by ``/v1/events``: sweeps that resume mid-way and advance a cursor.
+
+    Its request position is its stored position: a backfill (``starting_after``, ``started``)
+    or an events sweep (``cursor``, and ``sweep`` while one is unfinished).
+    """
 
     primary_key: ClassVar[str] = "id"
     cursor_field: ClassVar[str | None] = "created"
@@ -85,41 +141,24 @@ class StripeStream(Stream):
         since = self._sweep_start(position)
         return since is None or since >= self._oldest_sweepable()
 
-    def sweep(self, position: Mapping[str, Any]) -> Iterator[Page]:
-        """Page through this stream's events from the position's sweep or cursor."""
-        cursor = cursor_of(dict(position))
-        since = self._sweep_start(position)
-        sweep = position.get("sweep")
-        after: str | None = sweep.get("starting_after") if isinstance(sweep, Mapping) else None
-        newest: int | None = sweep.get("newest") if isinstance(sweep, Mapping) else None
-        paginator = Paginator(self.name)
-        paginator.advance(after)
-        while True:
-            params: dict[str, Any] = {"limit": PAGE_LIMIT, "types[]": list(self.event_types)}
-            if since is not None:
-                params["created[gte]"] = since
-            if after is not None:
-                params["starting_after"] = after
-            events, has_more = list_page(self.client, EVENTS_PATH, params)
-            newest = max(
-                (t for t in [newest, *map(_event_time, events)] if t is not None), default=None
-            )
-            next_position: dict[str, Any] = {"phase": "events"}
-            if has_more:
-                after = _last_id(events, EVENTS_PATH)
-                next_position["cursor"] = cursor.isoformat() if cursor else None
-                next_position["sweep"] = {"since": since, "starting_after": after, "newest": newest}
-            else:
-                seen = records.from_unix(newest, "created") if newest is not None else None
-                latest = max((c for c in (cursor, seen) if c is not None), default=None)
-                next_position["cursor"] = latest.isoformat() if latest else None
-            yield self.events_page(events, next_position)
-            if not has_more:
-                return
-            paginator.advance(after)
+    def request(self, value: Position) -> ListPage:
+        """One page of this stream's events from the sweep's start (or where it stopped)."""
+        since = self._sweep_start(value)
+        params: dict[str, Any] = {"limit": PAGE_LIMIT, "types[]": list(self.event_types)}
+        if since is not None:
+            params["created[gte]"] = since
+        after = _sweep(value).get("starting_after")
+        if after is not None:
+            params["starting_after"] = after
+        events, has_more = list_page(self.client, EVENTS_PATH, params)
+        return ListPage(value, EVENTS_PATH, since, events, has_more)
+
+    def parse_response(self, response: ListPage, position: Position | None) -> Page:
+        """The page's records, positioned where reading continues."""
+        return self.events_page(response.items, response.position_after())
 
     @abstractmethod
-    def events_page(self, events: list[Any], position: dict[str, Any]) -> Page:
+    def events_page(self, events: list[Any], position: Position) -> Page:
         """Parse one page of events into a page of records."""
 
 
@@ -133,44 +172,44 @@ class StripeObjectStream(StripeStream):
     def record(self, raw: Raw, observed: datetime, *, deleted: bool) -> CanonicalRecord:
         """The canonical record of one object as of ``observed``."""
 
-    def pages(self, position: dict[str, Any] | None) -> Iterator[Page]:
-        """Backfill (or resume one), then sweep the events."""
-        if position is None or position.get("phase") != "events" or not self._retained(position):
-            resumable = (
-                position is not None
-                and position.get("phase") == "backfill"
-                # Resuming makes sense only while the events since its start are retained.
-                and int(position["started"]) >= self._oldest_sweepable()
-            )
-            position = yield from self._backfill(position if resumable else None)
-        yield from self.sweep(position)
+    def paginator(self, position: Position | None) -> StripePaginator:
+        """Sweep from a retained stored cursor; otherwise resume the backfill or start one."""
+        phase = position.get("phase") if position is not None else None
+        if position is not None and phase == "events" and self._retained(position):
+            return StripePaginator(self.name, position)
+        # Resuming makes sense only while the events since the backfill's start are retained.
+        if (
+            position is not None
+            and phase == "backfill"
+            and int(position["started"]) >= self._oldest_sweepable()
+        ):
+            return StripePaginator(self.name, position)
+        fresh = {"phase": "backfill", "starting_after": None, "started": _unix(self.clock.now())}
+        return StripePaginator(self.name, fresh)
 
-    def _backfill(self, position: dict[str, Any] | None) -> Generator[Page, None, dict[str, Any]]:
-        started = int(position["started"]) if position else _unix(self.clock.now())
-        observed = records.from_unix(started, "started")
-        after: str | None = position.get("starting_after") if position else None
-        paginator = Paginator(self.name)
-        paginator.advance(after)
-        while True:
-            params: dict[str, Any] = {"limit": PAGE_LIMIT, **self.list_params}
-            if after is not None:
-                params["starting_after"] = after
-            items, has_more = list_page(self.client, self.list_path, params)
-            next_position: dict[str, Any]
-            if has_more:
-                after = _last_id(items, self.list_path)
-                next_position = {"phase": "backfill", "starting_after": after, "started": started}
-            else:
-                # Sweeping from the backfill's start catches whatever changed while it ran.
-                next_position = {"phase": "events", "cursor": observed.isoformat()}
-            yield self.page_of(
-                items, lambda r: self.record(r, observed, deleted=False), next_position
-            )
-            if not has_more:
-                return next_position
-            paginator.advance(after)
+    def request(self, value: Position) -> ListPage:
+        """A page of the list while backfilling, of the events after."""
+        if value["phase"] != "backfill":
+            return super().request(value)
+        params: dict[str, Any] = {"limit": PAGE_LIMIT, **self.list_params}
+        after = value.get("starting_after")
+        if after is not None:
+            params["starting_after"] = after
+        items, has_more = list_page(self.client, self.list_path, params)
+        return ListPage(value, self.list_path, None, items, has_more)
 
-    def events_page(self, events: list[Any], position: dict[str, Any]) -> Page:
+    def parse_response(self, response: ListPage, position: Position | None) -> Page:
+        """Listed objects as of the backfill's start, or the objects the events changed."""
+        if response.position["phase"] != "backfill":
+            return super().parse_response(response, position)
+        observed = records.from_unix(int(response.position["started"]), "started")
+        return self.page_of(
+            response.items,
+            lambda r: self.record(r, observed, deleted=False),
+            response.position_after(),
+        )
+
+    def events_page(self, events: list[Any], position: Position) -> Page:
         """Each object's newest state on the page (events come newest first).
 
         An older event about the same object would only be refused by the store, which never
@@ -201,18 +240,11 @@ class StripeObjectStream(StripeStream):
         page = self.page_of(objects, parse, position)
         for event, error in broken:
             page.size += 1
-            if error.missing_field:
-                page.missing_fields[error.missing_field] = (
-                    page.missing_fields.get(error.missing_field, 0) + 1
-                )
-            page.quarantined.append(
-                QuarantinedRecord(
-                    source=self.source,
-                    object_type=self.object_type,
-                    reason=f"unreadable event: {error}",
-                    payload=json.dumps(event, default=str, sort_keys=True),
-                    external_id=str(event.get("id")) if isinstance(event, Mapping) else None,
-                )
+            page.quarantine(
+                as_text(event),
+                f"unreadable event: {error}",
+                missing_field=error.missing_field,
+                external_id=event.get("id") if isinstance(event, Mapping) else None,
             )
         return page
 
@@ -287,13 +319,13 @@ class SubscriptionChangeStream(StripeStream):
     object_type = "subscription_change"
     event_types = ("customer.subscription.updated",)
 
-    def pages(self, position: dict[str, Any] | None) -> Iterator[Page]:
+    def paginator(self, position: Position | None) -> StripePaginator:
         """Sweep the retained events from the cursor (all of them the first time)."""
         if position is None or not self._retained(position):
             position = {"phase": "events", "cursor": None}
-        yield from self.sweep(position)
+        return StripePaginator(self.name, position)
 
-    def events_page(self, events: list[Any], position: dict[str, Any]) -> Page:
+    def events_page(self, events: list[Any], position: Position) -> Page:
         """One record per amendment-carrying event."""
         key = self.settings.amendment_link_key
         return self.page_of(

@@ -2,7 +2,9 @@
 
 Records land (exactly the expected ids), the canonical schema holds (required columns filled),
 pagination ends (every stream finishes), the watermark only moves forward, and a second run
-changes nothing.
+changes nothing. Each connector also describes itself as a ``ConnectorKit``, over which
+``test_conformance.py`` runs the shared scenarios (transport faults, a wrong secret, schema
+drift) once, parametrised.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from psycopg import sql
 from collectors.runner import Connector, SourceOutcome, collect_source
 from core.clock import Clock
 from core.database import Database
+from tests.collectors.sandbox_fixture import RunningSandbox
 
 
 @dataclass
@@ -27,6 +30,36 @@ class ConformanceCase:
     expected: Mapping[str, set[str]]
     required: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     events_expected: int | None = None
+
+
+@dataclass(frozen=True)
+class ConnectorKit:
+    """How the shared scenarios drive one connector against a running sandbox."""
+
+    system: str
+    """The sandbox system, which is also the store's ``system``."""
+    source: str
+    """The configured source name."""
+    env: Callable[[RunningSandbox], Mapping[str, str]]
+    """The environment variables holding the sandbox's credentials."""
+    build: Callable[[RunningSandbox], Connector]
+    clock: Callable[[RunningSandbox], Clock]
+    expected: Callable[[RunningSandbox], Mapping[str, set[str]]]
+    """Ids of every record the connector must store, by object type."""
+    secret_env: str
+    """The variable whose secret the wrong-secret scenario replaces."""
+    secrets: Callable[[RunningSandbox], tuple[str, ...]]
+    """Text that must never reach logs or the store (the real secrets)."""
+    refusal: str
+    """What the one-line reason of a refused secret says."""
+    renamed: tuple[str, str]
+    """A field the drift scenario serves under another name: (field, served as)."""
+    faults: Mapping[str, float]
+    """Transport fault rates that surely meet a 429, a 5xx and a malformed record."""
+    accounts: int = 120
+    seed: int = 7
+    profile: Mapping[str, Any] = field(default_factory=dict)
+    """Other profile changes the connector's simulator needs."""
 
 
 def stored_ids(db: Database, system: str) -> dict[str, set[str]]:

@@ -76,13 +76,28 @@ def test_429_honours_retry_after_then_succeeds(base_url: str, script: Script) ->
         PlainTextResponse("slow down", status_code=429, headers={"Retry-After": "1"}),
         JSONResponse({"data": 1}),
     ]
-    with client(base_url) as c:
+    with client(base_url, backoff_max=5.0) as c:
         started = time.monotonic()
         response = c.get("/things")
         waited = time.monotonic() - started
     assert response.json() == {"data": 1}
     assert waited >= 1.0
     assert (c.stats.api_calls, c.stats.retries, c.stats.rate_limited) == (2, 1, 1)
+
+
+def test_retry_after_is_capped_by_backoff_max(base_url: str, script: Script) -> None:
+    script.responses = [
+        PlainTextResponse("come back tomorrow", status_code=429, headers={"Retry-After": "3600"}),
+        Response(status_code=503, headers={"Retry-After": "3600"}),
+        JSONResponse({"data": 1}),
+    ]
+    with client(base_url, backoff_max=0.2) as c:
+        started = time.monotonic()
+        response = c.get("/things")
+        waited = time.monotonic() - started
+    assert response.json() == {"data": 1}
+    assert 0.4 <= waited < 5.0
+    assert c.stats.retries == 2
 
 
 def test_5xx_is_retried_with_backoff(base_url: str, script: Script) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,10 +27,14 @@ from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import NetSuiteCredentials
 from sandbox.generator import WorldSpec, generate_world
-from sandbox.manifest import build_manifest
-from sandbox.simulators.netsuite import create_netsuite_app
-from tests.collectors.conformance import ConformanceCase, check_conformance, stored_ids
-from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
+from sandbox.netsuite.app import create_netsuite_app
+from tests.collectors.conformance import (
+    ConformanceCase,
+    ConnectorKit,
+    check_conformance,
+    stored_ids,
+)
+from tests.collectors.sandbox_fixture import NOW, RunningSandbox, profile_with, running_sandbox
 from tests.sandbox.servers import running_app
 
 SOURCE = "erp"
@@ -89,6 +92,45 @@ def poll_once(db: Database, settings: NetSuiteSource, at: datetime = NOW) -> Sou
         return poll(db, connector, at)
     finally:
         connector.close()
+
+
+def expected_ids(sandbox: RunningSandbox) -> dict[str, set[str]]:
+    """Every ERP customer and invoice created by NOW."""
+    world = sandbox.world
+    return {
+        "customer": {c.id for c in world.erp_customers if c.created <= NOW},
+        "invoice": {i.id for i in world.erp_invoices if i.created <= NOW},
+    }
+
+
+def credentials(sandbox: RunningSandbox) -> dict[str, str]:
+    """The sandbox account's token-based credentials, where the settings look for them."""
+    demo = sandbox.credentials.netsuite
+    return {
+        ENV["consumer_key_env"]: demo.consumer_key,
+        ENV["consumer_secret_env"]: demo.consumer_secret,
+        ENV["token_id_env"]: demo.token_id,
+        ENV["token_secret_env"]: demo.token_secret,
+    }
+
+
+KIT = ConnectorKit(
+    system="netsuite",
+    source=SOURCE,
+    env=credentials,
+    build=lambda sb: build_connector(SOURCE, settings_for(sb.urls["netsuite"]), clock=Clock(NOW)),
+    clock=lambda sb: Clock(NOW),
+    expected=expected_ids,
+    secret_env=ENV["token_secret_env"],
+    secrets=lambda sb: (
+        sb.credentials.netsuite.token_secret,
+        sb.credentials.netsuite.consumer_secret,
+    ),
+    refusal="NetSuite refused the credentials (INVALID_LOGIN): Invalid login attempt",
+    renamed=("foreigntotal", "foreign_total"),
+    faults={"rate_limited": 0.2, "server_errors": 0.05, "malformed": 0.03},
+    accounts=150,
+)
 
 
 def as_read(instant: datetime) -> datetime:
@@ -272,69 +314,6 @@ def test_record_modified_mid_read_is_not_skipped(db: Database) -> None:
     assert row == (NOW,)
 
 
-def test_rate_limits_server_errors_and_malformed_records(db: Database, tmp_path: Path) -> None:
-    transport = {"netsuite": {"rate_limited": 0.2, "server_errors": 0.05, "malformed": 0.03}}
-    with running_sandbox(tmp_path, profile=profile_with(accounts=150, transport=transport)) as sb:
-        outcome = poll_once(db, settings_for(sb.urls["netsuite"]))
-        faults = sb.apps["netsuite"].state.stats.faults
-        assert faults.rate_limited > 0 and faults.server_errors > 0
-        expected = {
-            "customer": {c.id for c in sb.world.erp_customers if c.created <= NOW},
-            "invoice": {i.id for i in sb.world.erp_invoices if i.created <= NOW},
-        }
-        malformed = {
-            (m["object_type"], m["external_id"])
-            for m in build_manifest(sb.spec)["malformed"]
-            if m["system"] == "netsuite"
-        }
-    assert outcome.healthy, outcome.problems
-    assert {k for k, _ in malformed} == {"customer", "invoice"}
-    found = stored_ids(db, "netsuite")
-    for kind, ids in expected.items():
-        assert found[kind] == ids - {i for k, i in malformed if k == kind}
-    with db.connection() as conn:
-        quarantined = conn.execute(
-            "SELECT object_type, external_id, reason FROM quarantine WHERE source = %s", (SOURCE,)
-        ).fetchall()
-        retried = conn.execute(
-            "SELECT sum(retries), sum(rate_limited) FROM collector_run WHERE source = %s",
-            (SOURCE,),
-        ).fetchone()
-    assert {(k, i) for k, i, _ in quarantined} == malformed
-    assert all("not-a-date" in reason for _, _, reason in quarantined)
-    assert retried is not None and retried[0] > 0 and retried[1] > 0
-
-
-def test_wrong_secret_is_unhealthy_in_one_line_and_never_leaks(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    wrong = "wrong-token-secret-never-to-be-logged"
-    with running_sandbox(tmp_path, profile=profile_with(accounts=30)) as sandbox:
-        settings = settings_for(sandbox.urls["netsuite"])
-        assert poll_once(db, settings).healthy
-        monkeypatch.setenv(ENV["token_secret_env"], wrong)
-        outcome = poll_once(db, settings)
-
-    assert not outcome.healthy
-    assert outcome.reason == (
-        "NetSuite refused the credentials (INVALID_LOGIN): Invalid login attempt"
-    )
-    with db.connection() as conn:
-        health = conn.execute(
-            "SELECT healthy, reason FROM source_health WHERE source = %s", (SOURCE,)
-        ).fetchone()
-        errors = " ".join(
-            str(e)
-            for (e,) in conn.execute("SELECT error FROM collector_run WHERE error IS NOT NULL")
-        )
-    assert health == (False, outcome.reason)
-    demo = NetSuiteCredentials()
-    for secret in (wrong, demo.token_secret, demo.consumer_secret):
-        assert secret not in caplog.text
-        assert secret not in errors
-
-
 def test_oauth2_bearer_token(db: Database, tmp_path: Path) -> None:
     with running_sandbox(tmp_path, profile=profile_with(accounts=30)) as sandbox:
         settings = settings_for(
@@ -344,14 +323,6 @@ def test_oauth2_bearer_token(db: Database, tmp_path: Path) -> None:
         expected = {c.id for c in sandbox.world.erp_customers if c.created <= NOW}
     assert outcome.healthy, outcome.problems
     assert stored_ids(db, "netsuite")["customer"] == expected
-
-
-def test_renamed_column_is_schema_drift_naming_the_field(db: Database, tmp_path: Path) -> None:
-    transport = {"netsuite": {"renamed_fields": {"foreigntotal": "foreign_total"}}}
-    with running_sandbox(tmp_path, profile=profile_with(accounts=30, transport=transport)) as sb:
-        outcome = poll_once(db, settings_for(sb.urls["netsuite"]))
-    assert not outcome.healthy
-    assert (outcome.reason or "").startswith("schema drift: field 'foreigntotal' is missing")
 
 
 def _error(status: int, code: str, detail: str) -> httpx.Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -26,12 +25,16 @@ from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import SalesforceCredentials
 from sandbox.generator import WorldSpec, generate_world
-from sandbox.manifest import build_manifest
 from sandbox.profile import Profile
-from sandbox.simulators.salesforce import create_salesforce_app
-from sandbox.simulators.sf_auth import ORG_ID
-from tests.collectors.conformance import ConformanceCase, check_conformance, stored_ids
-from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
+from sandbox.salesforce.app import create_salesforce_app
+from sandbox.salesforce.auth import ORG_ID
+from tests.collectors.conformance import (
+    ConformanceCase,
+    ConnectorKit,
+    check_conformance,
+    stored_ids,
+)
+from tests.collectors.sandbox_fixture import NOW, RunningSandbox, profile_with, running_sandbox
 from tests.sandbox.servers import running_app
 
 CLIENT_ID_ENV = "SW_TEST_SF_CLIENT_ID"
@@ -120,6 +123,36 @@ def served_org(
     )
     with running_app(app) as url:
         yield ServedOrg(url, world, clock, app)
+
+
+def expected_ids(sandbox: RunningSandbox) -> dict[str, set[str]]:
+    """Every account and amendment quote created by NOW."""
+    world = sandbox.world
+    return {
+        "account": {a.id for a in world.accounts if a.created <= NOW},
+        "amendment": {q.id for q in world.amendments if q.created <= NOW},
+    }
+
+
+KIT = ConnectorKit(
+    system="salesforce",
+    source=SOURCE,
+    env=lambda sb: {
+        CLIENT_ID_ENV: sb.credentials.salesforce.client_id,
+        SECRET_ENV: sb.credentials.salesforce.client_secret,
+    },
+    build=lambda sb: connector_for(settings_for(sb.urls["salesforce"])),
+    clock=lambda sb: Clock(NOW),
+    expected=expected_ids,
+    secret_env=SECRET_ENV,
+    # The org's access tokens start with its id and "!".
+    secrets=lambda sb: (sb.credentials.salesforce.client_secret, f"{ORG_ID[:15]}!"),
+    refusal="Salesforce refused the login (invalid_client)",
+    renamed=("ARR__c", "ARR_Amount__c"),
+    # Above the flaky profile's rates, so that a few pages surely meet both kinds of fault.
+    faults={"rate_limited": 0.3, "server_errors": 0.2, "malformed": 0.02},
+    accounts=450,
+)
 
 
 def health_row(db: Database) -> tuple[Any, ...]:
@@ -233,81 +266,6 @@ def test_incremental_reads_exactly_the_changes_and_ties_across_batches(db: Datab
             )
         current = {a.id: a.modstamp(later) for a in org.world.accounts if a.created <= later}
         assert stamps == current
-
-
-def test_rate_limits_server_errors_and_malformed_records(db: Database, tmp_path: Path) -> None:
-    # Rates above the flaky profile's so that a few pages surely meet both kinds of fault.
-    transport = {"salesforce": {"rate_limited": 0.3, "server_errors": 0.2, "malformed": 0.02}}
-    profile = profile_with(accounts=450, transport=transport)
-    with running_sandbox(tmp_path, profile=profile) as sandbox:
-        outcome = poll_once(db, settings_for(sandbox.urls["salesforce"]))
-        faults = sandbox.apps["salesforce"].state.stats.faults
-        assert faults.rate_limited > 0 and faults.server_errors > 0
-        expected = {
-            "account": {a.id for a in sandbox.world.accounts if a.created <= NOW},
-            "amendment": {q.id for q in sandbox.world.amendments if q.created <= NOW},
-        }
-        malformed = {
-            (m["object_type"], m["external_id"])
-            for m in build_manifest(sandbox.spec)["malformed"]
-            if m["system"] == "salesforce"
-        }
-
-    assert outcome.healthy, outcome.problems
-    assert malformed, "the profile should break a few records"
-    found = stored_ids(db, "salesforce")
-    for kind, ids in expected.items():
-        assert found[kind] == ids - {i for k, i in malformed if k == kind}
-    with db.connection() as conn:
-        quarantined = conn.execute(
-            "SELECT object_type, external_id, reason FROM quarantine WHERE source = %s", (SOURCE,)
-        ).fetchall()
-        retried = conn.execute(
-            "SELECT sum(retries), sum(rate_limited) FROM collector_run WHERE source = %s",
-            (SOURCE,),
-        ).fetchone()
-    assert {(k, i) for k, i, _ in quarantined} == malformed
-    assert all("not-a-date" in reason for _, _, reason in quarantined)
-    assert retried is not None and retried[0] > 0 and retried[1] > 0
-
-
-def test_wrong_secret_is_unhealthy_in_one_line_and_never_leaks(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    wrong = "wrong-secret-never-to-be-logged"
-    with running_sandbox(tmp_path) as sandbox:
-        settings = settings_for(sandbox.urls["salesforce"])
-        good = poll_once(db, settings)
-        assert good.healthy
-        monkeypatch.setenv(SECRET_ENV, wrong)
-        outcome = poll_once(db, settings)
-
-    assert not outcome.healthy
-    reason = outcome.reason or ""
-    assert "Salesforce refused the login (invalid_client)" in reason
-    assert "\n" not in reason and "Traceback" not in reason
-    healthy, stored_reason, _ = health_row(db)
-    assert healthy is False and stored_reason == reason
-    with db.connection() as conn:
-        errors = " ".join(
-            str(e)
-            for (e,) in conn.execute("SELECT error FROM collector_run WHERE error IS NOT NULL")
-        )
-    for secret in (wrong, SalesforceCredentials().client_secret):
-        assert secret not in caplog.text
-        assert secret not in errors
-    assert f"{ORG_ID[:15]}!" not in caplog.text + errors, "an access token leaked"
-
-
-def test_renamed_field_is_schema_drift_naming_the_field(db: Database, tmp_path: Path) -> None:
-    transport = {"salesforce": {"renamed_fields": {"ARR__c": "ARR_Amount__c"}}}
-    with running_sandbox(tmp_path, profile=profile_with(accounts=30, transport=transport)) as sb:
-        outcome = poll_once(db, settings_for(sb.urls["salesforce"]))
-    assert not outcome.healthy
-    assert outcome.reason is not None
-    assert outcome.reason.startswith("schema drift: field 'ARR__c' is missing")
-    assert health_row(db)[1] == outcome.reason
 
 
 def test_field_the_org_rejects_is_schema_drift(db: Database, tmp_path: Path) -> None:

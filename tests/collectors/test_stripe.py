@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,9 +18,14 @@ from core.clock import Clock
 from core.config.sources import StripeSource
 from core.database import Database
 from sandbox.clock import SimulatedClock
-from sandbox.manifest import build_manifest
-from sandbox.simulators.wire import unix
-from tests.collectors.conformance import ConformanceCase, check_conformance, positions, stored_ids
+from sandbox.wire.encoding import unix
+from tests.collectors.conformance import (
+    ConformanceCase,
+    ConnectorKit,
+    check_conformance,
+    positions,
+    stored_ids,
+)
 from tests.collectors.sandbox_fixture import RunningSandbox, profile_with, running_sandbox
 
 KEY_ENV = "SYNCWATCH_TEST_STRIPE_KEY"
@@ -81,6 +84,21 @@ def expected_ids(sandbox: RunningSandbox) -> dict[str, set[str]]:
             and oldest_event <= unix(e.created) <= unix(now)
         },
     }
+
+
+KIT = ConnectorKit(
+    system="stripe",
+    source="stripe",
+    env=lambda sb: {KEY_ENV: sb.credentials.stripe.api_key},
+    build=lambda sb: build_connector("stripe", settings(sb), clock=SandboxClock(sb.clock)),
+    clock=lambda sb: SandboxClock(sb.clock),
+    expected=expected_ids,
+    secret_env=KEY_ENV,
+    secrets=lambda sb: (sb.credentials.stripe.api_key,),
+    refusal="Stripe refused the secret key: HTTP 401",
+    renamed=("email", "mail"),
+    faults={"rate_limited": 0.2, "server_errors": 0.05, "malformed": 0.01},
+)
 
 
 def stored_invoices(db: Database) -> dict[str, tuple[Any, ...]]:
@@ -241,86 +259,6 @@ def test_a_cursor_older_than_event_retention_backfills_again(
     position = positions(db, "stripe")["invoices"]
     assert position["phase"] == "events"
     assert datetime.fromisoformat(position["cursor"]) >= sandbox.clock.now() - timedelta(days=1)
-
-
-def test_transport_faults_store_every_valid_record_once_and_quarantine_the_rest(
-    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    faults = {"rate_limited": 0.2, "server_errors": 0.05, "malformed": 0.01}
-    profile = profile_with(accounts=120, transport={"stripe": faults})
-    with running_sandbox(tmp_path, profile=profile) as sandbox:
-        monkeypatch.setenv(KEY_ENV, sandbox.credentials.stripe.api_key)
-        outcome = collect(db, sandbox)
-        injected = sandbox.apps["stripe"].state.stats.faults
-        malformed = {
-            (m["object_type"], m["external_id"])
-            for m in build_manifest(sandbox.spec)["malformed"]
-            if m["system"] == "stripe"
-        }
-        expected = expected_ids(sandbox)
-    assert outcome.healthy, outcome.problems
-    assert injected.rate_limited and injected.server_errors and malformed
-    found = stored_ids(db, "stripe")
-    for object_type in OBJECTS:
-        bad = {i for t, i in malformed if t == object_type}
-        assert found[object_type] == expected[object_type] - bad
-    with db.connection() as conn:
-        quarantined = set(
-            conn.execute(
-                "SELECT object_type, external_id FROM quarantine WHERE source = 'stripe'"
-            ).fetchall()
-        )
-        calls = conn.execute(
-            "SELECT sum(rate_limited), sum(retries) FROM collector_run WHERE source = 'stripe'"
-        ).fetchone()
-    assert quarantined == malformed
-    assert calls is not None and calls[0] > 0 and calls[1] >= calls[0]
-
-
-def test_wrong_key_is_unhealthy_without_leaking_a_secret(
-    db: Database,
-    sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    wrong = "sk_test_wrong_key_that_must_stay_secret_42"
-    monkeypatch.setenv(KEY_ENV, wrong)
-    with caplog.at_level(logging.DEBUG):
-        outcome = collect(db, sandbox)
-    assert not outcome.healthy
-    assert outcome.reason is not None and "\n" not in outcome.reason
-    assert "401" in outcome.reason and "key" in outcome.reason.lower()
-    with db.connection() as conn:
-        stored = json.dumps(
-            conn.execute("SELECT error FROM collector_run").fetchall()
-            + conn.execute("SELECT reason FROM source_health").fetchall()
-        )
-    for secret in (wrong, sandbox.credentials.stripe.api_key):
-        assert secret not in caplog.text
-        assert secret not in stored
-        assert secret not in outcome.reason
-
-
-def test_renamed_field_is_quarantined_and_named_in_health(
-    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    profile = profile_with(accounts=30, transport={"stripe": {"renamed_fields": {"email": "mail"}}})
-    with running_sandbox(tmp_path, profile=profile) as sandbox:
-        monkeypatch.setenv(KEY_ENV, sandbox.credentials.stripe.api_key)
-        outcome = collect(db, sandbox)
-        customers = expected_ids(sandbox)["customer"]
-    assert not outcome.healthy
-    assert outcome.reason is not None and "'email'" in outcome.reason
-    with db.connection() as conn:
-        quarantined = {
-            row[0]
-            for row in conn.execute(
-                "SELECT external_id FROM quarantine WHERE object_type = 'customer'"
-            )
-        }
-    assert quarantined == customers
-    assert "customer" not in stored_ids(db, "stripe")
-    assert stored_ids(db, "stripe")["invoice"]
 
 
 def test_an_interrupted_event_sweep_resumes_and_then_moves_the_cursor(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +15,15 @@ from collectors.zendesk.connector import build_connector
 from core.clock import Clock
 from core.config.sources import ZendeskSource
 from core.database import Database
-from sandbox.manifest import build_manifest
 from sandbox.profile import Profile
-from tests.collectors.conformance import ConformanceCase, check_conformance, positions, stored_ids
+from sandbox.wire.encoding import unix
+from tests.collectors.conformance import (
+    ConformanceCase,
+    ConnectorKit,
+    check_conformance,
+    positions,
+    stored_ids,
+)
 from tests.collectors.sandbox_fixture import RunningSandbox, profile_with, running_sandbox
 
 TOKEN_ENV = "SYNCWATCH_TEST_ZENDESK_TOKEN"
@@ -66,6 +70,24 @@ def expected_ids(sandbox: RunningSandbox) -> dict[str, set[str]]:
             if t.created <= now and t.updated(now) <= now - WITHHELD
         },
     }
+
+
+KIT = ConnectorKit(
+    system="zendesk",
+    source="zendesk",
+    env=lambda sb: {TOKEN_ENV: sb.credentials.zendesk.api_token},
+    build=lambda sb: build_connector("zendesk", settings(sb), clock=Clock(sb.clock.now())),
+    clock=lambda sb: Clock(sb.clock.now()),
+    expected=expected_ids,
+    secret_env=TOKEN_ENV,
+    secrets=lambda sb: (sb.credentials.zendesk.api_token,),
+    refusal="Zendesk refused the API token: HTTP 401",
+    renamed=("subject", "title"),
+    faults={"rate_limited": 0.2, "server_errors": 0.05, "malformed": 0.02},
+    seed=17,
+    # The simulator's export limit, far above the connector's pace, so only faults refuse.
+    profile={"zendesk_export_per_minute": 10_000},
+)
 
 
 def stored_tickets(db: Database) -> dict[str, tuple[Any, ...]]:
@@ -128,13 +150,13 @@ def test_conformance(db: Database, sandbox: RunningSandbox) -> None:
 
 
 def test_later_polls_resume_from_the_stored_cursor(db: Database, sandbox: RunningSandbox) -> None:
-    assert collect(db, sandbox).healthy
+    assert collect(db, sandbox, lookback="0s").healthy
     first = positions(db, "zendesk")
     sandbox.clock.start += timedelta(days=3)
     assert world_tickets(sandbox) != stored_tickets(db), "the world should have moved on"
     requests = sandbox.apps["zendesk"].state.stats.requests
 
-    assert collect(db, sandbox).healthy
+    assert collect(db, sandbox, lookback="0s").healthy
     assert stored_tickets(db) == world_tickets(sandbox)
     assert stored_ids(db, "zendesk") == expected_ids(sandbox)
     second = positions(db, "zendesk")
@@ -144,83 +166,43 @@ def test_later_polls_resume_from_the_stored_cursor(db: Database, sandbox: Runnin
     assert requests["/api/v2/incremental/tickets/cursor.json"] == 2
 
 
+def test_lookback_re_reads_behind_the_stored_positions(
+    db: Database, sandbox: RunningSandbox
+) -> None:
+    lookback = timedelta(days=7)
+    assert collect(db, sandbox, lookback="7d").healthy
+    first = positions(db, "zendesk")
+    newest = datetime.fromisoformat(first["tickets"]["updated_at"])
+    now = sandbox.clock.now()
+    since = unix(newest - lookback)
+    orgs_since = first["organizations"]["start_time"] - int(lookback.total_seconds())
+    tickets = [t for t in sandbox.world.tickets if str(t.id) in expected_ids(sandbox)["ticket"]]
+    organizations = [
+        o
+        for o in sandbox.world.organizations
+        if o.created <= now - WITHHELD and unix(o.created) >= orgs_since
+    ]
+    assert organizations and len(tickets) > len(
+        [t for t in tickets if unix(t.updated(now)) >= since]
+    )
+
+    second = collect(db, sandbox, lookback="7d")
+    assert second.healthy
+    # Each stream read its look-back window again (changing nothing), not nothing at all.
+    assert {s.stream: s.records for s in second.streams} == {
+        "organizations": len(organizations),
+        "tickets": len([t for t in tickets if unix(t.updated(now)) >= since]),
+    }
+    assert sum(s.changed for s in second.streams) == 0
+    assert positions(db, "zendesk") == first
+
+    resumed = {s.stream: s.records for s in collect(db, sandbox, lookback="0s").streams}
+    assert resumed == {"organizations": 0, "tickets": 0}
+
+
 def test_export_requests_are_spaced_to_the_configured_rate(
     db: Database, sandbox: RunningSandbox
 ) -> None:
     started = time.monotonic()
     assert collect(db, sandbox, exports_per_minute=60).healthy
     assert time.monotonic() - started >= 1.0  # two exports, one second apart
-
-
-def test_transport_faults_store_every_valid_record_once_and_quarantine_the_rest(
-    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    profile = zendesk_profile(120, rate_limited=0.2, server_errors=0.05, malformed=0.02)
-    with running_sandbox(tmp_path, profile=profile, seed=17) as sandbox:
-        monkeypatch.setenv(TOKEN_ENV, sandbox.credentials.zendesk.api_token)
-        started = time.monotonic()
-        outcome = collect(db, sandbox)
-        elapsed = time.monotonic() - started
-        faults = sandbox.apps["zendesk"].state.stats.faults
-        expected = expected_ids(sandbox)
-        malformed = {
-            (m["object_type"], m["external_id"])
-            for m in build_manifest(sandbox.spec)["malformed"]
-            if m["system"] == "zendesk" and m["external_id"] in expected[m["object_type"]]
-        }
-    assert outcome.healthy, outcome.problems
-    assert malformed and faults.rate_limited and faults.server_errors
-    # Every refusal said Retry-After: 1 and was waited out, not retried at the 10 ms backoff.
-    assert elapsed >= faults.rate_limited + faults.server_errors
-    found = stored_ids(db, "zendesk")
-    for object_type, ids in expected.items():
-        assert found[object_type] == ids - {i for t, i in malformed if t == object_type}
-    with db.connection() as conn:
-        quarantined = set(
-            conn.execute("SELECT object_type, external_id FROM quarantine").fetchall()
-        )
-    assert quarantined == malformed
-
-
-def test_wrong_token_is_unhealthy_without_leaking_a_secret(
-    db: Database,
-    sandbox: RunningSandbox,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    wrong = "wrong-zendesk-token-that-stays-secret"
-    monkeypatch.setenv(TOKEN_ENV, wrong)
-    with caplog.at_level(logging.DEBUG):
-        outcome = collect(db, sandbox)
-    assert not outcome.healthy
-    assert outcome.reason is not None and "\n" not in outcome.reason
-    assert "401" in outcome.reason
-    with db.connection() as conn:
-        stored = json.dumps(
-            conn.execute("SELECT error FROM collector_run").fetchall()
-            + conn.execute("SELECT reason FROM source_health").fetchall()
-        )
-    for secret in (wrong, sandbox.credentials.zendesk.api_token):
-        assert secret not in caplog.text
-        assert secret not in stored
-
-
-def test_renamed_field_is_quarantined_and_named_in_health(
-    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    profile = zendesk_profile(30, renamed_fields={"subject": "title"})
-    with running_sandbox(tmp_path, profile=profile) as sandbox:
-        monkeypatch.setenv(TOKEN_ENV, sandbox.credentials.zendesk.api_token)
-        outcome = collect(db, sandbox)
-        expected = expected_ids(sandbox)
-    assert not outcome.healthy
-    assert outcome.reason is not None and "'subject'" in outcome.reason
-    with db.connection() as conn:
-        quarantined = {
-            row[0]
-            for row in conn.execute(
-                "SELECT external_id FROM quarantine WHERE object_type = 'ticket'"
-            )
-        }
-    assert quarantined == expected["ticket"]
-    assert stored_ids(db, "zendesk") == {"organization": expected["organization"]}
