@@ -37,8 +37,8 @@ from core.database import Database
 from sandbox.credentials import SandboxCredentials
 from sandbox.generator import WorldSpec
 from sandbox.server import SandboxEndpoints, SandboxPorts, serve
-from tests.collectors.sandbox_fixture import NOW, profile_with
-from tests.collectors.sandbox_settings import CONFIG
+from testkit.running_sandbox import NOW, profile_with
+from testkit.sandbox_settings import CONFIG
 
 EXPORTS_PER_MINUTE = 1_000_000
 """Zendesk's export limit, raised on both sides so pacing does not stand in for work."""

@@ -32,8 +32,8 @@ from sandbox.slack_standin import (
 )
 from syncwatch.commands import notify as notify_cli
 from syncwatch.context import AppContext
+from testkit.servers import bound_socket, running_app
 from tests.alerts import samples
-from tests.sandbox.servers import bound_socket, running_app
 
 TOKEN = "xoxb-test-4242-secret"
 TOKEN_ENV = "SYNCWATCH_TEST_SLACK_TOKEN"

@@ -18,7 +18,7 @@ from psycopg import sql
 from collectors.runner import Connector, SourceOutcome, collect_source
 from core.clock import Clock
 from core.database import Database
-from tests.collectors.sandbox_fixture import RunningSandbox
+from testkit.running_sandbox import RunningSandbox
 
 
 @dataclass

@@ -16,7 +16,7 @@ from core.clock import Clock
 from core.config import Settings, load_settings
 from core.config.sources import NetSuiteSource, SalesforceSource, Source
 from core.database import Database, open_database
-from tests.collectors.sandbox_fixture import NOW
+from testkit.running_sandbox import NOW
 
 SALESFORCE_BATCH = 200
 """The smallest batch Salesforce honours."""

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.database import Database
-from tests.collectors.sandbox_fixture import NOW, running_sandbox
-from tests.collectors.sandbox_settings import sandbox_settings
+from testkit.running_sandbox import NOW, running_sandbox
+from testkit.sandbox_settings import sandbox_settings
 
 
 def test_collect_once_then_sources_status(

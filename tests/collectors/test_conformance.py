@@ -13,8 +13,8 @@ from collectors.runner import SourceOutcome, collect_source
 from core.database import Database
 from core.errors import RecordError
 from sandbox.manifest import build_manifest
+from testkit.running_sandbox import RunningSandbox, profile_with, running_sandbox
 from tests.collectors.conformance import ConnectorKit, stored_ids
-from tests.collectors.sandbox_fixture import RunningSandbox, profile_with, running_sandbox
 from tests.collectors.test_netsuite import KIT as NETSUITE
 from tests.collectors.test_salesforce import KIT as SALESFORCE
 from tests.collectors.test_stripe import KIT as STRIPE

@@ -32,9 +32,9 @@ from core.database import Database
 from core.embedded import EmbeddedPostgres
 from core.errors import DatabaseUnavailableError
 from core.store.records import COLUMNS
+from testkit.running_sandbox import NOW, profile_with, running_sandbox
+from testkit.sandbox_settings import sandbox_settings
 from tests.collectors.crash_worker import collect_all, collect_once, small_page_connector
-from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
-from tests.collectors.sandbox_settings import sandbox_settings
 from tests.postgres import create_database, drop_database, with_database
 
 ACCOUNTS = 400

@@ -21,7 +21,7 @@ from collectors.errors import (
 )
 from collectors.http import SourceClient, retry_after_seconds
 from core.logs import RedactingFilter
-from tests.sandbox.servers import running_app
+from testkit.servers import running_app
 
 SECRET = "sk_test_super_secret_value_123"
 

@@ -17,8 +17,8 @@ from core.database import Database
 from sandbox.catalog import World
 from sandbox.generator import WorldSpec, generate_world
 from sandbox.logwriter import MiddlewareLogWriter
+from testkit.running_sandbox import NOW, profile_with
 from tests.collectors.conformance import ConformanceCase, check_conformance, positions
-from tests.collectors.sandbox_fixture import NOW, profile_with
 
 CLOCK = Clock(NOW)
 

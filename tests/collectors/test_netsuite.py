@@ -28,14 +28,14 @@ from sandbox.clock import SimulatedClock
 from sandbox.credentials import NetSuiteCredentials
 from sandbox.generator import WorldSpec, generate_world
 from sandbox.netsuite.app import create_netsuite_app
+from testkit.running_sandbox import NOW, RunningSandbox, profile_with, running_sandbox
+from testkit.servers import running_app
 from tests.collectors.conformance import (
     ConformanceCase,
     ConnectorKit,
     check_conformance,
     stored_ids,
 )
-from tests.collectors.sandbox_fixture import NOW, RunningSandbox, profile_with, running_sandbox
-from tests.sandbox.servers import running_app
 
 SOURCE = "erp"
 ACCOUNT_TZ = ZoneInfo("America/Los_Angeles")

@@ -28,14 +28,14 @@ from sandbox.generator import WorldSpec, generate_world
 from sandbox.profile import Profile
 from sandbox.salesforce.app import create_salesforce_app
 from sandbox.salesforce.auth import ORG_ID
+from testkit.running_sandbox import NOW, RunningSandbox, profile_with, running_sandbox
+from testkit.servers import running_app
 from tests.collectors.conformance import (
     ConformanceCase,
     ConnectorKit,
     check_conformance,
     stored_ids,
 )
-from tests.collectors.sandbox_fixture import NOW, RunningSandbox, profile_with, running_sandbox
-from tests.sandbox.servers import running_app
 
 CLIENT_ID_ENV = "SW_TEST_SF_CLIENT_ID"
 SECRET_ENV = "SW_TEST_SF_CLIENT_SECRET"

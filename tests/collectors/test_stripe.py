@@ -19,6 +19,7 @@ from core.config.sources import StripeSource
 from core.database import Database
 from sandbox.clock import SimulatedClock
 from sandbox.wire.encoding import unix
+from testkit.running_sandbox import RunningSandbox, profile_with, running_sandbox
 from tests.collectors.conformance import (
     ConformanceCase,
     ConnectorKit,
@@ -26,7 +27,6 @@ from tests.collectors.conformance import (
     positions,
     stored_ids,
 )
-from tests.collectors.sandbox_fixture import RunningSandbox, profile_with, running_sandbox
 
 KEY_ENV = "SYNCWATCH_TEST_STRIPE_KEY"
 OBJECTS = ("customer", "subscription", "invoice")

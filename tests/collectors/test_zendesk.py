@@ -17,6 +17,7 @@ from core.config.sources import ZendeskSource
 from core.database import Database
 from sandbox.profile import Profile
 from sandbox.wire.encoding import unix
+from testkit.running_sandbox import RunningSandbox, profile_with, running_sandbox
 from tests.collectors.conformance import (
     ConformanceCase,
     ConnectorKit,
@@ -24,7 +25,6 @@ from tests.collectors.conformance import (
     positions,
     stored_ids,
 )
-from tests.collectors.sandbox_fixture import RunningSandbox, profile_with, running_sandbox
 
 TOKEN_ENV = "SYNCWATCH_TEST_ZENDESK_TOKEN"
 WITHHELD = timedelta(minutes=1)

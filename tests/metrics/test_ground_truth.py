@@ -25,8 +25,8 @@ from metrics.engine import compute
 from sandbox.manifest import build_manifest
 from sandbox.profile import Profile
 from syncwatch.cli import app
-from tests.collectors.sandbox_fixture import NOW, profile_with, running_sandbox
-from tests.collectors.sandbox_settings import sandbox_settings
+from testkit.running_sandbox import NOW, profile_with, running_sandbox
+from testkit.sandbox_settings import sandbox_settings
 
 HEAVY_FAULTS = {
     "never_synced_erp": 0.08,

@@ -30,7 +30,7 @@ from metrics.matching import confirm_match
 from metrics.results import exceptions_document, status_document
 from sandbox.generator import WorldSpec, iter_bundles
 from sandbox.store_loader import rows
-from tests.collectors.sandbox_fixture import NOW, profile_with
+from testkit.running_sandbox import NOW, profile_with
 from tests.metrics.test_ground_truth import HEAVY_FAULTS
 
 H = timedelta(hours=1)

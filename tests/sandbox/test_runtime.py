@@ -15,7 +15,7 @@ from sandbox.profile import TransportFaults
 from sandbox.runtime import run_servers
 from sandbox.stripe.app import create_stripe_app
 from sandbox.zendesk.app import create_zendesk_app
-from tests.sandbox.servers import bound_socket
+from testkit.servers import bound_socket
 from tests.sandbox.stripe_world import NOW, build_world
 
 KEY = "sk_test_runtime0000000000001234"

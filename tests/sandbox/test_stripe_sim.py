@@ -18,7 +18,7 @@ from sandbox.profile import TransportFaults
 from sandbox.selection import malformed
 from sandbox.stripe.app import create_stripe_app
 from sandbox.wire.encoding import unix
-from tests.sandbox.servers import running_app
+from testkit.servers import running_app
 from tests.sandbox.sim_helpers import SteppedClock
 from tests.sandbox.stripe_world import CUSTOMERS, FUTURE_INVOICE, NOW, build_world
 

@@ -19,7 +19,7 @@ from sandbox.profile import TransportFaults
 from sandbox.selection import malformed
 from sandbox.wire.encoding import unix
 from sandbox.zendesk.app import create_zendesk_app, decode_cursor, encode_cursor
-from tests.sandbox.servers import running_app
+from testkit.servers import running_app
 from tests.sandbox.sim_helpers import SteppedClock
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

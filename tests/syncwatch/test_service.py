@@ -25,8 +25,8 @@ from core.database import Database
 from metrics.engine import compute
 from metrics.exporter import serve_exporter
 from syncwatch.service import Service
+from testkit.servers import bound_socket
 from tests.metrics.fixtures import NOW, H, Store
-from tests.sandbox.servers import bound_socket
 
 CLOCK = Clock(NOW)
 

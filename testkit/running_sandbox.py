@@ -16,7 +16,7 @@ from sandbox.generator import WorldSpec, generate_world
 from sandbox.logwriter import MiddlewareLogWriter
 from sandbox.profile import Profile, load_profile
 from sandbox.server import build_apps
-from tests.sandbox.servers import running_app
+from testkit.servers import running_app
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings, load_settings
-from tests.collectors.sandbox_fixture import RunningSandbox
+from testkit.running_sandbox import RunningSandbox
 
 CONFIG = """
 timezone: UTC
