@@ -7,24 +7,26 @@ import streamlit as st
 from app.filters import draw_filters
 from app.navigation import PAGES, allowed_pages, build_pages, draw_menu
 from app.runtime import runtime
-from app.session import current_identity
-from app.signin import JUST_SIGNED_IN, gate, sign_out
+from app.signin import JUST_SIGNED_IN, establish, require, sign_out
 
 
 def main() -> None:
     """Run one page view for the signed-in person."""
     st.set_page_config(page_title="syncwatch", page_icon=":material/sync:", layout="wide")
     rt = runtime()
-    pages = build_pages(current_identity())
+    arrival = establish(rt)
+    pages = build_pages(arrival.identity)
     page = st.navigation(list(pages.values()), position="hidden")
-    identity = gate(rt)
+    identity = require(rt, arrival)
     allowed = allowed_pages(identity)
     # Signing in at the bare URL shows the pre-sign-in default page; when that page is not
     # theirs, take the person to their first page (a typed URL is left to refuse on its own).
     landed = page.url_path == pages[PAGES[0]].url_path and not identity.may(PAGES[0].topic)
     if st.session_state.pop(JUST_SIGNED_IN, False) and allowed and landed:
         st.switch_page(pages[allowed[0]])
-    st.sidebar.markdown(f"**{identity.name}**")
+    # A name comes from a person, a proxy or a provider: text, never Markdown (which would
+    # also turn an e-mail address into a link, escaped or not).
+    st.sidebar.text(identity.name)
     st.sidebar.caption("Roles: " + (", ".join(sorted(identity.roles)) or "none"))
     draw_menu(identity, pages)
     if not allowed:

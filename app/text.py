@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
-# CommonMark lets a backslash escape any ASCII punctuation; escaping all of it leaves no link,
-# image, emphasis, HTML, autolink or Streamlit directive (``:red[…]``, ``:material/…:``).
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
 
 
 def plain(value: object) -> str:
-    """``value`` as Markdown that renders exactly as the text, on one line."""
+    """``value`` as Markdown that renders exactly as the text, on one line.
+
+    Every ASCII punctuation character becomes a numeric character reference, which Markdown
+    shows as the character itself but never reads as syntax: no emphasis, link, image, HTML,
+    Streamlit directive (``:red[…]``), and no address or URL turned into a link.
+    """
     text = " ".join(str(value).split())
-    return _PUNCTUATION.sub(r"\\\1", text)
+    return _PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", text)

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Engine, create_engine, pool
 
 import sql.migrations
 from core.database import Database
@@ -32,6 +32,11 @@ class SchemaStatus:
         return self.current == self.head
 
 
+def _engine(db: Database) -> Engine:
+    """An engine whose connections come from ``db.connect``, so they fail as ours do."""
+    return create_engine("postgresql+psycopg://", creator=db.connect, poolclass=pool.NullPool)
+
+
 def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
@@ -43,7 +48,7 @@ def status(db: Database) -> SchemaStatus:
     scripts = ScriptDirectory.from_config(_config())
     head = scripts.get_current_head()
     assert head is not None
-    engine = create_engine(db.sqlalchemy_url(), poolclass=pool.NullPool)
+    engine = _engine(db)
     try:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
@@ -63,7 +68,7 @@ def _ancestry(scripts: ScriptDirectory, revision: str) -> set[str]:
 
 def _run(db: Database, action: str, target: str) -> None:
     config = _config()
-    engine = create_engine(db.sqlalchemy_url(), poolclass=pool.NullPool)
+    engine = _engine(db)
     try:
         with engine.begin() as conn:
             config.attributes["connection"] = conn

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import psycopg
 import typer
 
 from core import migrations
-from core.clock import Clock, parse_instant
+from core.clock import Clock, parse_instant, parse_speed
 from core.errors import SyncwatchError
 from syncwatch import __version__
 from syncwatch.commands import (
@@ -75,7 +76,8 @@ def root(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Data directory of the embedded PostgreSQL (when DATABASE_URL is unset)."
+            envvar="SYNCWATCH_DATA_DIR",
+            help="Data directory of the embedded PostgreSQL (when DATABASE_URL is unset).",
         ),
     ] = None,
     speed: Annotated[
@@ -87,13 +89,13 @@ def root(
     ] = None,
 ) -> None:
     """Shared options; they go before the command name."""
-    start = now or os.environ.get("SYNCWATCH_NOW")
-    rate = speed if speed is not None else float(os.environ.get("SYNCWATCH_SPEED") or 0)
+    start = parse_instant(now) if now else _instant_from_env("SYNCWATCH_NOW")
+    rate = speed if speed is not None else _speed_from_env("SYNCWATCH_SPEED")
     anchor = os.environ.get("SYNCWATCH_CLOCK_ANCHOR")
     context = AppContext(
         config_path=config,
         clock=Clock(
-            parse_instant(start) if start else None,
+            start,
             speed=rate,
             anchor=float(anchor) if anchor else None,
         ),
@@ -101,6 +103,16 @@ def root(
     )
     ctx.obj = context
     ctx.call_on_close(context.close)
+
+
+def _instant_from_env(name: str) -> datetime | None:
+    value = os.environ.get(name)
+    return parse_instant(value, option=name) if value else None
+
+
+def _speed_from_env(name: str) -> float:
+    value = os.environ.get(name)
+    return parse_speed(value, option=name) if value else 0.0
 
 
 @app.command()
@@ -146,20 +158,42 @@ def db_status(ctx: typer.Context) -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning errors into one line and an exit code."""
+    """Entry point: run the CLI, turning every failure into one line and an exit code."""
     try:
-        app()
+        code = app(prog_name="syncwatch", standalone_mode=False)
     except SyncwatchError as exc:
         _fail(str(exc), exc.exit_code)
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         _fail(f"database error: {reason}", 1)
+    except typer.TyperException as exc:
+        _usage_error(exc)
+    except typer.Abort:
+        _fail("aborted", 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    # The safety net for a failure nothing above foresaw: still one line, with how to see more.
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        _fail(
+            f"unexpected {type(exc).__name__}: {reason} (run with SYNCWATCH_DEBUG=1 for details)",
+            1,
+        )
+    sys.exit(code if isinstance(code, int) else 0)
 
 
-def _fail(message: str, code: int) -> None:
+def _usage_error(exc: typer.TyperException) -> NoReturn:
+    """Click's usage errors (bad option, missing argument, value out of range) as one line."""
+    # With no arguments a group has already printed its help; the exception only sets the code.
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        sys.exit(exc.exit_code)
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "syncwatch"
+    _fail(f"{exc.format_message()} (see {command} --help)", exc.exit_code)
+
+
+def _fail(message: str, code: int) -> NoReturn:
     if os.environ.get("SYNCWATCH_DEBUG"):
         raise
-    err.print(labelled("error:", message))
+    err.print(labelled("error:", " ".join(message.split())))
     sys.exit(code)

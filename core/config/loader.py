@@ -95,6 +95,9 @@ def _location(loc: Sequence[int | str], data: dict[str, Any]) -> str:
     for i, part in enumerate(loc):
         if isinstance(part, str) and part in _UNION_TAGS and i > 0 and not _has_key(node, part):
             continue
+        if part == "[key]":
+            # pydantic's marker for a bad mapping key, which the path already ends with.
+            continue
         if isinstance(part, int):
             item = node[part] if isinstance(node, list) and part < len(node) else None
             name = item.get("name") if isinstance(item, dict) else None

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 
 from core.config.alerts import AlertSettings
 from core.config.base import ConfigModel
@@ -42,14 +42,79 @@ class SlackSettings(ConfigModel):
     weekly_report_cron: str = Field("0 8 * * mon", description="crontab in settings.timezone")
 
 
+class OidcSettings(ConfigModel):
+    """The OpenID Connect provider people sign in with (Streamlit's ``st.login``)."""
+
+    issuer: str | None = Field(
+        None, description="issuer URL; its discovery document is /.well-known/openid-configuration"
+    )
+    server_metadata_url: str | None = Field(
+        None, description="the discovery document's URL, when it is not under the issuer"
+    )
+    client_id: str = Field(min_length=1)
+    client_secret_env: EnvName = Field(description="variable holding the client secret")
+    redirect_uri: str = Field(
+        description="this dashboard's URL ending in /oauth2callback, registered at the provider"
+    )
+    cookie_secret_env: EnvName = Field(
+        description="variable holding the key that signs the dashboard's sign-in cookie"
+    )
+    scope: str = Field("openid email profile", description="scopes asked for, space-separated")
+    roles_claim: str | None = Field(
+        None, description="ID-token claim listing groups or roles (e.g. groups), mapped by roles"
+    )
+
+    @model_validator(mode="after")
+    def _one_discovery_source(self) -> OidcSettings:
+        if (self.issuer is None) == (self.server_metadata_url is None):
+            raise ValueError("set exactly one of issuer and server_metadata_url")
+        if not self.redirect_uri.startswith(("https://", "http://")) or not (
+            self.redirect_uri.endswith("/oauth2callback")
+        ):
+            raise ValueError(
+                "redirect_uri must be this dashboard's http(s) URL ending in /oauth2callback "
+                f"(got {self.redirect_uri!r})"
+            )
+        return self
+
+    @property
+    def metadata_url(self) -> str:
+        """Where the provider's discovery document is read."""
+        if self.server_metadata_url is not None:
+            return self.server_metadata_url
+        return f"{str(self.issuer).rstrip('/')}/.well-known/openid-configuration"
+
+
 class AuthSettings(ConfigModel):
     """How the dashboard identifies people and which roles they hold."""
 
     mode: Literal["local", "proxy", "oidc"] = "local"
     proxy_header: str = "X-Forwarded-User"
-    roles: dict[str, list[Role]] = Field(
-        default_factory=dict, description="roles of identities from the proxy or OIDC"
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="addresses the proxy connects from (loopback: 127.0.0.1/32, ::1/128)",
     )
+    proxy_secret_env: EnvName | None = Field(
+        None, description="variable holding the secret the proxy sends in proxy_secret_header"
+    )
+    proxy_secret_header: str = "X-Syncwatch-Proxy-Secret"  # noqa: S105 - a header name
+    oidc: OidcSettings | None = None
+    roles: dict[str, list[Role]] = Field(
+        default_factory=dict,
+        description="roles per proxy or OIDC identity (e-mail), or per OIDC group in roles_claim",
+    )
+
+    @model_validator(mode="after")
+    def _mode_is_configured(self) -> AuthSettings:
+        if self.mode == "proxy" and not self.trusted_proxies and self.proxy_secret_env is None:
+            raise ValueError(
+                "proxy mode needs auth.trusted_proxies (the proxy's addresses) or "
+                "auth.proxy_secret_env (a secret only the proxy sends), or both; "
+                "otherwise anyone who reaches the dashboard could name themselves"
+            )
+        if self.mode == "oidc" and self.oidc is None:
+            raise ValueError("oidc mode needs the auth.oidc section (provider and client)")
+        return self
 
 
 class Settings(ConfigModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 import typer
@@ -10,8 +11,7 @@ from rich.table import Table
 from alerts.engine import evaluate_alerts
 from alerts.silences import SilenceError, create_silence, expire_silence, list_silences
 from core.clock import format_instant
-from core.durations import parse_duration
-from syncwatch.commands.common import context_of, out
+from syncwatch.commands.common import context_of, duration_option, out
 
 app = typer.Typer(help="Alerts: their state, evaluation and silences.", no_args_is_help=True)
 
@@ -88,23 +88,19 @@ def silence(
     match: Annotated[
         list[str], typer.Option("--match", help="key=value; 'rule' names the rule. Repeatable.")
     ],
-    duration: Annotated[str, typer.Option(help="How long, e.g. 30m, 2h, 1d.")],
+    duration: Annotated[timedelta, duration_option("How long, e.g. 30m, 2h, 1d.")],
     reason: Annotated[str, typer.Option(help="Why the alerts are muted.")],
     by: Annotated[str, typer.Option("--by", help="Who mutes them.")],
 ) -> None:
     """Mute the alerts matching every --match from --now for --duration (state goes on)."""
     context = context_of(ctx)
-    try:
-        length = parse_duration(duration)
-    except ValueError as exc:
-        raise SilenceError(f"--duration: {exc}") from None
     starts = context.clock.now()
     with context.database().connection() as conn:
         silence_id = create_silence(
             conn, matchers=_matchers(match), created_by=by, reason=reason, starts_at=starts,
-            ends_at=starts + length,
+            ends_at=starts + duration,
         )  # fmt: skip
-    out.print(f"silence {silence_id}: {', '.join(match)} until {format_instant(starts + length)}")
+    out.print(f"silence {silence_id}: {', '.join(match)} until {format_instant(starts + duration)}")
 
 
 @app.command()

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from psycopg.conninfo import conninfo_to_dict
 
-from syncwatch.commands.common import context_of, labelled, out
+from core.clock import check_speed
+from syncwatch.commands.common import context_of, ensure_ports_free, labelled, out, port_option
 from syncwatch.demo import DEMO_USERS, DemoOptions, DemoStack, clock_start, demo_password
 
 
@@ -19,18 +20,27 @@ def demo(
     seed: Annotated[int, typer.Option(help="Sandbox world seed.")] = 1,
     accounts: Annotated[int, typer.Option(help="Accounts in the simulated company.")] = 500,
     speed: Annotated[float, typer.Option(help="Simulated seconds per wall second.")] = 60.0,
-    sandbox_port: Annotated[int, typer.Option(help="First of five sandbox ports.")] = 8701,
-    dashboard_port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
-    metrics_port: Annotated[int, typer.Option(help="Prometheus /metrics port.")] = 9108,
+    sandbox_port: Annotated[
+        int, typer.Option(help="First of five sandbox ports.", min=1, max=65535 - 4)
+    ] = 8701,
+    dashboard_port: Annotated[int, port_option("Dashboard port.")] = 8501,
+    metrics_port: Annotated[int, port_option("Prometheus /metrics port.")] = 9108,
     work_dir: Annotated[Path, typer.Option(help="Logs and generated config.")] = Path("var/demo"),
 ) -> None:
     """Start the store, a live sandbox company, the scheduler and the dashboard."""
+    check_speed(speed)
     context = context_of(ctx)
     settings = context.settings()
     options = DemoOptions(
         seed, accounts, speed, sandbox_port, dashboard_port, metrics_port, work_dir
     )
     stack = DemoStack(options)
+    # Every child listens on loopback; a taken port is named now, not after the store is set up.
+    ensure_ports_free(
+        "127.0.0.1",
+        [("--sandbox-port", port) for port in stack.ports.values()]
+        + [("--dashboard-port", dashboard_port), ("--metrics-port", metrics_port)],
+    )
     store = context.database(migrated=False)
     where = (
         f"embedded PostgreSQL in {store.embedded.data_dir}" if store.embedded else store.display_url

@@ -10,7 +10,7 @@ import typer
 
 from core.logs import configure_logging
 from metrics.exporter import serve_exporter
-from syncwatch.commands.common import context_of, out
+from syncwatch.commands.common import context_of, ensure_ports_free, out, port_option
 from syncwatch.service import Service
 
 
@@ -20,15 +20,16 @@ def run(
         str, typer.Option(help="Address of /metrics and /healthz.")
     ] = "0.0.0.0",  # noqa: S104
     metrics_port: Annotated[
-        int | None, typer.Option(help="Port of /metrics and /healthz (default: metrics_port).")
+        int | None, port_option("Port of /metrics and /healthz (default: metrics_port).")
     ] = None,
 ) -> None:
     """Run every job on its schedule and serve /metrics and /healthz; SIGTERM stops cleanly."""
     configure_logging()
     context = context_of(ctx)
     settings = context.settings()
-    db = context.database()
     port = metrics_port or settings.metrics_port
+    ensure_ports_free(metrics_host, [("--metrics-port", port)])
+    db = context.database()
     exporter = serve_exporter(db, context.clock, metrics_host, port)
     service = Service(db, settings, context.clock)
     stop = threading.Event()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -10,11 +11,18 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from core.durations import parse_duration
+from core.clock import check_speed
+from core.durations import format_duration
 from core.errors import SyncwatchError
 from sandbox.generator import WorldSpec
 from sandbox.profile import Profile, load_profile
-from syncwatch.commands.common import context_of, out
+from syncwatch.commands.common import (
+    context_of,
+    duration_option,
+    ensure_ports_free,
+    out,
+    port_option,
+)
 
 app = typer.Typer(
     help="Run the simulated company the demo and the tests use.", no_args_is_help=True
@@ -27,6 +35,7 @@ ProfileOption = Annotated[
 AccountsOption = Annotated[
     int | None, typer.Option(help="Number of CRM accounts (overrides the profile).")
 ]
+DEFAULT_HORIZON = timedelta(days=7)
 
 
 class ProfileError(SyncwatchError):
@@ -78,22 +87,29 @@ def serve(
         float, typer.Option(help="Simulated seconds per wall second (0: frozen at --now).")
     ] = 0.0,
     horizon: Annotated[
-        str, typer.Option(help="How far past now the world runs in live mode, e.g. 7d.")
-    ] = "7d",
+        timedelta,
+        duration_option(
+            "How far past now the world runs in live mode, e.g. 7d.",
+            show_default=format_duration(DEFAULT_HORIZON),
+        ),
+    ] = DEFAULT_HORIZON,
     log_dir: Annotated[Path, typer.Option(help="Where the middleware logs are written.")] = Path(
         "var/sandbox/logs"
     ),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    salesforce_port: Annotated[int, typer.Option(help="Salesforce simulator port.")] = 8701,
-    stripe_port: Annotated[int, typer.Option(help="Stripe simulator port.")] = 8702,
-    netsuite_port: Annotated[int, typer.Option(help="NetSuite simulator port.")] = 8703,
-    zendesk_port: Annotated[int, typer.Option(help="Zendesk simulator port.")] = 8704,
-    slack_port: Annotated[int, typer.Option(help="Slack Web API stand-in port.")] = 8705,
+    salesforce_port: Annotated[int, port_option("Salesforce simulator port.")] = 8701,
+    stripe_port: Annotated[int, port_option("Stripe simulator port.")] = 8702,
+    netsuite_port: Annotated[int, port_option("NetSuite simulator port.")] = 8703,
+    zendesk_port: Annotated[int, port_option("Zendesk simulator port.")] = 8704,
+    slack_port: Annotated[int, port_option("Slack Web API stand-in port.")] = 8705,
 ) -> None:
     """Serve the Salesforce, Stripe, NetSuite and Zendesk simulators and Slack until Ctrl-C."""
     from sandbox.server import SandboxEndpoints, SandboxPorts
     from sandbox.server import serve as serve_sandbox
 
+    check_speed(speed)
+    ports = SandboxPorts(salesforce_port, stripe_port, netsuite_port, zendesk_port, slack_port)
+    ensure_ports_free(host, [(f"--{name}-port", port) for name, port in asdict(ports).items()])
     clock = context_of(ctx).clock
     # A running product clock (--speed) drives the world too, so both agree on now.
     speed = clock.speed or speed
@@ -102,7 +118,7 @@ def serve(
         seed=seed,
         profile=resolve_profile(profile, accounts),
         now=now,
-        horizon=parse_duration(horizon) if speed > 0 else timedelta(0),
+        horizon=horizon if speed > 0 else timedelta(0),
     )
 
     def announce(endpoints: SandboxEndpoints) -> None:
@@ -112,5 +128,4 @@ def serve(
         out.print(f"  {'logs':<11} {endpoints.log_dir.resolve()}")
         out.print("Ctrl-C stops it.")
 
-    ports = SandboxPorts(salesforce_port, stripe_port, netsuite_port, zendesk_port, slack_port)
     serve_sandbox(spec, log_dir=log_dir, host=host, ports=ports, speed=speed, on_ready=announce)

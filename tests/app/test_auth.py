@@ -12,7 +12,7 @@ from app.queries.core import Window
 from core import users
 from core.config.models import AuthSettings, Settings
 from core.database import Database
-from core.roles import Identity, NotAllowedError, proxy_identity
+from core.roles import Identity, NotAllowedError, NotSignedInError, proxy_identity
 
 AT = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -89,13 +89,20 @@ def test_unknown_user_and_disabled_user(db: Database) -> None:
 
 
 def test_proxy_header_maps_roles_from_settings() -> None:
-    auth = AuthSettings(mode="proxy", roles={"ivan@example.com": ["integration"]})
-    found = proxy_identity({"x-forwarded-user": "ivan@example.com"}, auth)
+    auth = AuthSettings.model_validate(
+        {
+            "mode": "proxy",
+            "trusted_proxies": ["127.0.0.1"],
+            "roles": {"ivan@example.com": ["integration"]},
+        }
+    )
+    found = proxy_identity({"x-forwarded-user": ["ivan@example.com"]}, None, auth, None)
     assert found == Identity("ivan@example.com", frozenset({"integration"}), "proxy")
-    assert proxy_identity({"x-forwarded-user": "eve"}, auth) == Identity(
+    assert proxy_identity({"x-forwarded-user": ["eve"]}, None, auth, None) == Identity(
         "eve", frozenset(), "proxy"
     )
-    assert proxy_identity({}, auth) is None
+    with pytest.raises(NotSignedInError, match="sent no X-Forwarded-User header"):
+        proxy_identity({}, None, auth, None)
 
 
 @pytest.mark.parametrize(

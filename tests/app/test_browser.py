@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from app.navigation import allowed_pages
 from core.database import Database
 from core.roles import Identity
-from tests.app.apptest_helpers import APP, expected_titles
 from testkit.dashboard_store import PASSWORD, ROLE_USERS
+from tests.app.apptest_helpers import APP, expected_titles
 from tests.postgres import create_database, drop_database, with_database
 
 pytestmark = pytest.mark.browser

@@ -20,6 +20,7 @@ HOSTILE = [
     "http://evil.example/ <http://evil.example/>",
     "back\\slash [x]: http://evil.example/",
     "line\nbreak\r\n\ttab",
+    "ada@example.com www.example.com",
 ]
 
 

@@ -53,6 +53,20 @@ def test_negative_poll_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     )
 
 
+def test_poll_interval_beyond_ten_years(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_STRIPE_KEY", "sk_test_x")
+    path = write(tmp_path, STRIPE.format(env="TEST_STRIPE_KEY", interval="99999999999d"))
+    assert error_of(path) == (
+        f"{path}: sources.stripe.poll_interval: must be at most 3650d (ten years) "
+        "(got '99999999999d')"
+    )
+
+
+def test_unknown_flow_is_named_by_its_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "flows:\n  lead_to_cash:\n    sla: 2h\n")
+    assert error_of(path).startswith(f"{path}: flows.lead_to_cash: input should be ")
+
+
 def test_bad_type(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_STRIPE_KEY", "sk_test_x")
     path = write(tmp_path, STRIPE.format(env="TEST_STRIPE_KEY", interval="often"))

@@ -1,0 +1,122 @@
+"""Driving the dashboard in Debian's headless Chromium: the launch and the page helpers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+CHROMIUM: Final = "/usr/bin/chromium"
+CHROMIUM_ARGS: Final = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+VIEWPORT: Final = {"width": 1400, "height": 900}
+SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+# A loaded 2-core machine renders Streamlit pages slowly; assertions wait as long as actions do.
+expect.set_options(timeout=30_000)
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def dashboard(config: Path, env: dict[str, str], port: int | None = None) -> Iterator[str]:
+    """``syncwatch dashboard`` with ``config`` on a loopback port, healthy; its base URL.
+
+    The real command, so the test covers how it launches Streamlit (its environment and the
+    secrets it writes), not only the app.
+    """
+    port = port or free_port()
+    full_env = {**os.environ, **env}
+    full_env.pop("SYNCWATCH_CONFIG", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "syncwatch", "--config", str(config), "dashboard",
+         "--host", "127.0.0.1", "--port", str(port)],
+        env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        else:
+            pytest.fail(f"the dashboard did not become healthy (exit code {process.poll()})")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless (never a downloaded browser)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def tab(browser: Browser, headers: dict[str, str] | None = None) -> Iterator[Page]:
+    """A fresh browser context (a new Streamlit session) sending ``headers`` on every request."""
+    context = browser.new_context(viewport=VIEWPORT, extra_http_headers=headers)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def menu(page: Page) -> list[str]:
+    """The sidebar menu's page titles."""
+    links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]')
+    expect(links.first).to_be_visible()
+    # Each link's text is its material icon's name, then its title.
+    return [t.strip().splitlines()[-1] for t in links.all_inner_texts()]
+
+
+def heading(page: Page, title: str) -> None:
+    """Wait until the page's title is drawn and the script has finished running."""
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=30_000)
+
+
+def open_each(page: Page, titles: list[str]) -> None:
+    """Open every page in ``titles`` from the sidebar; each draws without error or refusal."""
+    for title in titles:
+        page.locator('[data-testid="stSidebar"]').get_by_text(title, exact=True).click()
+        heading(page, title)
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        expect(page.get_by_text("Not allowed")).to_have_count(0)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save the whole page under artifacts/screenshots/``name``.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
