@@ -10,6 +10,7 @@ RUN useradd --create-home --uid 10001 --user-group syncwatch
 WORKDIR /opt/syncwatch
 
 COPY constraints.txt pyproject.toml README.md ./
+COPY core ./core
 COPY syncwatch ./syncwatch
 COPY collectors ./collectors
 COPY metrics ./metrics
