@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +13,7 @@ import psycopg
 from alerts.messages import AlertLine, AlertMessage, AlertState, Money, RecordRef
 from core.config import Settings
 from core.config.alerts import AlertRule
+from core.display import metric_value
 
 TOP_RECORDS = 5
 # Metrics without exception items of their own borrow the records behind a sibling metric.
@@ -39,25 +40,6 @@ class LineView:
     labels: dict[str, str]
     value: float
     unit: str
-
-
-def humanize(delta: timedelta) -> str:
-    """A duration for people, e.g. ``2h 10m`` or ``3d 4h``."""
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (mins, "m")) if n]
-    # Two units are as precise as a reader of an incident needs.
-    return " ".join(parts[:2]) or "0m"
-
-
-def format_value(value: float, unit: str) -> str:
-    """A value as people read it: ratios in percent, seconds as a duration."""
-    if unit == "ratio":
-        return f"{value:.1%}"
-    if unit == "seconds":
-        return humanize(timedelta(seconds=value))
-    return f"{value:g}"
 
 
 def dashboard_link(settings: Settings, rule: AlertRule) -> str:
@@ -144,7 +126,7 @@ def build_message(
         summary = "Held as stale, neither firing nor resolved: " + "; ".join(stale_reasons or [])
     else:
         summary = (
-            f"{condition}: now {format_value(lines[0].value, lines[0].unit)}."
+            f"{condition}: now {metric_value(lines[0].value, lines[0].unit, lines[0].labels)}."
             if len(lines) == 1
             else f"{condition} on {len(lines)} series."
         )

@@ -117,6 +117,21 @@ def _record_rules(settings: Settings) -> list[AlertRule]:
                 title="Invoice totals differ between billing and the ERP",
             ),
         ]  # fmt: skip
+    if "payment_billing_to_erp" in flows:
+        rules += [
+            _rule(
+                "payment-posting-failures", owners["payment_posting_failures"],
+                metric="payment_posting_failures", aggregate="sum", threshold=0, for_=15 * _MIN,
+                keep_firing_for=30 * _MIN, severity="critical",
+                title="Payments failed to be applied in the ERP",
+            ),
+            _rule(
+                "payment-silent-misses", owners["payment_silent_misses"],
+                metric="payment_silent_misses", aggregate="sum", threshold=0, for_=15 * _MIN,
+                keep_firing_for=30 * _MIN, severity="critical",
+                title="Payments missing from the ERP with no middleware log",
+            ),
+        ]  # fmt: skip
     if "amendment_crm_to_billing" in flows:
         rules.append(
             _rule(

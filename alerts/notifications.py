@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import psycopg
 
-from alerts.builder import LineView, build_message, format_value, humanize
+from alerts.builder import LineView, build_message
 from alerts.enqueue import Enqueued, Kind, enqueue
 from alerts.lifecycle import AlertState
 from alerts.messages import AlertMessage, ThreadReply
@@ -26,6 +26,7 @@ from alerts.store import Incident, save_incident
 from core.clock import format_instant
 from core.config import Settings
 from core.config.alerts import AlertRule
+from core.display import duration, metric_value
 
 MessageState = Literal["firing", "stale", "resolved"]
 
@@ -75,11 +76,12 @@ def describe_changes(
     parts: list[str] = []
     for line in visible:
         before = snapshot.get(line.fingerprint)
+        now_value = metric_value(line.value, line.unit, line.labels)
         if before is None:
-            parts.append(f"new: {_labels(line.labels)} at {format_value(line.value, line.unit)}")
+            parts.append(f"new: {_labels(line.labels)} at {now_value}")
         elif _moved(rule, margin, float(before["value"]), line.value):
-            old = format_value(float(before["value"]), line.unit)
-            parts.append(f"{_labels(line.labels)}: {old} → {format_value(line.value, line.unit)}")
+            old = metric_value(float(before["value"]), line.unit, line.labels)
+            parts.append(f"{_labels(line.labels)}: {old} → {now_value}")
         elif before["stale"] and not line.stale_reason:
             parts.append(f"{_labels(line.labels)}: data fresh again")
     shown = {line.fingerprint for line in visible}
@@ -113,7 +115,7 @@ def plan(
     if not open_lines:
         if all(fp in muted for fp in incident.snapshot):
             return Step("close", "resolved")
-        return Step("resolve", "resolved", f"Resolved after {humanize(now - incident.started_at)}")
+        return Step("resolve", "resolved", f"Resolved after {duration(now - incident.started_at)}")
     if not visible:
         return None
     state = _state(visible)
@@ -125,10 +127,11 @@ def plan(
         return Step("update", state, changes)
     if state == "firing" and since >= rule.repeat_interval:
         values = "; ".join(
-            f"{_labels(line.labels)} at {format_value(line.value, line.unit)}" for line in visible
+            f"{_labels(line.labels)} at {metric_value(line.value, line.unit, line.labels)}"
+            for line in visible
         )
         return Step(
-            "update", state, f"Still firing after {humanize(now - incident.started_at)}: {values}"
+            "update", state, f"Still firing after {duration(now - incident.started_at)}: {values}"
         )
     return None
 

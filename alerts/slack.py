@@ -7,13 +7,11 @@ truncating visibly ("…and 12 more flows") rather than letting Slack refuse the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.durations import format_duration
 from alerts.messages import (
     AlertLine,
     AlertMessage,
@@ -22,7 +20,7 @@ from alerts.messages import (
     ReportMessage,
     ThreadReply,
 )
-from core.money import format_money
+from core.display import duration, metric_value, money
 
 Block = dict[str, Any]
 
@@ -80,21 +78,6 @@ def clip(text: str, limit: int) -> str:
 def escape(text: str) -> str:
     """Escape the three characters mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def format_value(value: float, unit: str, labels: dict[str, str] | None = None) -> str:
-    """A metric value in the words its unit calls for (durations, percentages, money, counts)."""
-    if math.isnan(value):
-        return "no data"
-    if unit == "seconds":
-        return format_duration(value)
-    if unit == "ratio":
-        return f"{value * 100:.1f}%"
-    if unit == "minor" and labels and "currency" in labels:
-        return format_money(int(value), labels["currency"])
-    if value.is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.4g}"
 
 
 def slack_date(instant: datetime) -> str:
@@ -155,8 +138,8 @@ def _labels_text(labels: dict[str, str]) -> str:
 
 
 def _line_summary(line: AlertLine) -> str:
-    value = format_value(line.value, line.unit, line.labels)
-    threshold = format_value(line.threshold, line.unit, line.labels)
+    value = metric_value(line.value, line.unit, line.labels)
+    threshold = metric_value(line.threshold, line.unit, line.labels)
     where = escape(_labels_text(line.labels))
     return f"`{where}`: *{value}* (threshold {escape(line.op)} {threshold})"
 
@@ -166,7 +149,7 @@ def _record_text(record: RecordRef) -> str:
     title = f"<{record.url}|{name}>" if record.url else f"*{name}*"
     parts = [title]
     if record.amount is not None:
-        parts.append(format_money(record.amount.amount_minor, record.amount.currency))
+        parts.append(money(record.amount.amount_minor, record.amount.currency))
     if record.since is not None:
         parts.append(f"since {slack_date(record.since)}")
     ids = " · ".join(f"{escape(system)} `{escape(rid)}`" for system, rid in record.ids.items())
@@ -176,7 +159,7 @@ def _record_text(record: RecordRef) -> str:
 def _line_blocks(line: AlertLine) -> list[Block]:
     fields: list[dict[str, str]] = []
     if line.money:
-        amounts = "\n".join(format_money(m.amount_minor, m.currency) for m in line.money)
+        amounts = "\n".join(money(m.amount_minor, m.currency) for m in line.money)
         fields.append(_mrkdwn(clip(f"*Money at risk*\n{amounts}", MAX_FIELD_TEXT)))
     if line.records_affected:
         fields.append(_mrkdwn(f"*Records affected*\n{line.records_affected:,}"))
@@ -208,7 +191,7 @@ def _state_line(message: AlertMessage) -> str:
     if message.state == "resolved":
         if message.resolved_at is None:
             return f":white_check_mark: *Resolved* · was firing since {since}"
-        took = format_duration((message.resolved_at - message.started_at).total_seconds())
+        took = duration(message.resolved_at - message.started_at)
         return (
             f":white_check_mark: *Resolved* {slack_date(message.resolved_at)} "
             f"after {took} · was firing since {since}"
@@ -222,8 +205,8 @@ def _state_line(message: AlertMessage) -> str:
 def _alert_fallback(message: AlertMessage) -> str:
     head = f"[{message.state.upper()}] {message.title}: {message.summary}"
     lines = [
-        f"{_labels_text(ln.labels)}: {format_value(ln.value, ln.unit, ln.labels)} "
-        f"(threshold {ln.op} {format_value(ln.threshold, ln.unit, ln.labels)})"
+        f"{_labels_text(ln.labels)}: {metric_value(ln.value, ln.unit, ln.labels)} "
+        f"(threshold {ln.op} {metric_value(ln.threshold, ln.unit, ln.labels)})"
         for ln in message.lines
     ]
     return clip(escape("\n".join([head, *lines])), MAX_FALLBACK)

@@ -92,6 +92,8 @@ class WeeklyReport(_Model):
     unmatched_accounts: dict[str, Level]
     stuck_amendments: Level
     posting_failures: Level
+    # Reports stored before payments were checked have none.
+    payment_posting_failures: Level | None = None
     top_exceptions: list[TopException]
     alerts: AlertKpi
 
@@ -165,7 +167,8 @@ GROUP BY s.labels
 _TOP_EXCEPTIONS = """
 WITH open_at_end AS (
     SELECT system, object_type, external_id, currency,
-           max(amount_minor) AS amount,
+           -- An amount mismatch carries a signed difference: its size is the money at risk.
+           max(abs(amount_minor)) AS amount,
            array_agg(DISTINCT metric ORDER BY metric) AS metrics,
            min(COALESCE(since, first_seen)) AS since,
            min(owner) AS owner
@@ -318,6 +321,9 @@ def build_weekly_report(
         unmatched_accounts=unmatched,
         stuck_amendments=_level(conn, "stuck_amendments", "stuck_amendments_amount", this, prev),
         posting_failures=_level(conn, "posting_failures", "posting_failures_amount", this, prev),
+        payment_posting_failures=_level(
+            conn, "payment_posting_failures", "payment_posting_failures_amount", this, prev
+        ),
         top_exceptions=_top_exceptions(conn, this),
         alerts=_alerts(conn, this, prev),
     )

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerts.durations import format_duration
 from alerts.messages import Envelope, Money, ReportLine, ReportMessage, ReportSection
 from alerts.weekly import FlowKpi, Level, WeeklyReport, build_weekly_report, store_report
 from core.config import Settings
 from core.database import Database
-from core.money import format_money
+from core.display import duration, money
 
 NO_DATA = "no data"
 
@@ -33,7 +32,7 @@ def _lag_change(value: float | None, prev: float | None) -> str | None:
         return None
     delta = value - prev
     sign = "+" if delta >= 0 else "-"
-    return f"{sign}{format_duration(abs(delta))} vs last week"
+    return f"{sign}{duration(abs(delta))} vs last week"
 
 
 def _count(value: float | None) -> str:
@@ -47,7 +46,7 @@ def _count_change(value: float | None, prev: float | None) -> str | None:
 
 
 def _amounts(amounts: list[Money]) -> str:
-    return ", ".join(format_money(m.amount_minor, m.currency) for m in amounts) or "none"
+    return ", ".join(money(m.amount_minor, m.currency) for m in amounts) or "none"
 
 
 def _level_line(label: str, level: Level, money_word: str) -> ReportLine:
@@ -69,7 +68,7 @@ def _flow_lines(flows: list[FlowKpi]) -> tuple[list[ReportLine], list[ReportLine
     lag = [
         ReportLine(
             label=f.flow,
-            value=NO_DATA if f.lag_p95_seconds is None else format_duration(f.lag_p95_seconds),
+            value=NO_DATA if f.lag_p95_seconds is None else duration(f.lag_p95_seconds),
             change=_lag_change(f.lag_p95_seconds, f.lag_p95_prev),
         )
         for f in flows
@@ -100,10 +99,14 @@ def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
     ]
     risk.append(_level_line("Stuck amendments", report.stuck_amendments, "value"))
     risk.append(_level_line("Posting failures", report.posting_failures, "amount"))
+    if report.payment_posting_failures is not None:
+        risk.append(
+            _level_line("Payment posting failures", report.payment_posting_failures, "amount")
+        )
     top = [
         ReportLine(
             label=f"{e.system} {e.object_type} {e.external_id} ({', '.join(e.metrics)})",
-            value=format_money(e.amount.amount_minor, e.amount.currency),
+            value=money(e.amount.amount_minor, e.amount.currency),
             change=f"since {e.since.astimezone(settings.zone):%Y-%m-%d}",
         )
         for e in report.top_exceptions
@@ -118,12 +121,12 @@ def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
         ),
         ReportLine(
             label="Mean time to acknowledge",
-            value=NO_DATA if a.mtta_seconds is None else format_duration(a.mtta_seconds),
+            value=NO_DATA if a.mtta_seconds is None else duration(a.mtta_seconds),
             change=f"{a.acknowledged} acknowledged",
         ),
         ReportLine(
             label="Mean time to resolve",
-            value=NO_DATA if a.mttr_seconds is None else format_duration(a.mttr_seconds),
+            value=NO_DATA if a.mttr_seconds is None else duration(a.mttr_seconds),
             change=f"{a.resolved} resolved",
         ),
     ]

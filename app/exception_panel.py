@@ -8,7 +8,7 @@ from app import actions
 from app.components import data_table, open_record
 from app.filters import wall_clock
 from app.queries.core import Frame
-from core.money import format_money
+from core.display import money
 from core.roles import Identity, NotAllowedError, Topic
 from metrics.exception_actions import ExceptionActionError
 
@@ -23,7 +23,7 @@ def exception_panel(identity: Identity, topic: Topic, frame: Frame, key: str, em
         return
     labels = {
         int(row.id): f"#{row.id} {row.metric} · {row.system}/{row.external_id} · "
-        f"{format_money(row.amount_minor, row.currency)} · {row.status}"
+        f"{money(row.amount_minor, row.currency)} · {row.status}"
         for row in frame.itertuples()
     }
     with st.form(f"{key}.actions"):

@@ -17,6 +17,9 @@ from psycopg_pool import ConnectionPool
 from core.config import Settings, load_settings
 from core.database import Database, open_database
 
+POOL_WAIT_SECONDS = 10.0
+"""How long a page waits for a connection before saying the store cannot be reached."""
+
 
 @dataclass(frozen=True)
 class Runtime:
@@ -42,6 +45,9 @@ def build_runtime() -> Runtime:
         min_size=1,
         max_size=8,
         configure=_configure,
+        # A connection the server dropped (a restart, an outage) is replaced, not handed out.
+        check=ConnectionPool.check_connection,
+        timeout=POOL_WAIT_SECONDS,
         kwargs={"application_name": "syncwatch-dashboard"},
         open=True,
     )

@@ -6,7 +6,8 @@ run but a local user's name: proxy and OIDC identities are derived again from th
 the settings, and a local user's roles are read again from the store, so a removed mapping, a
 changed role or a disabled user takes effect at the next click. ``require`` draws the sign-in
 screen (or the refusal) when there is nobody, after the navigation is registered so a typed
-URL survives it.
+URL survives it. When the store cannot be reached to check a local user, ``require`` says so
+in one sentence instead.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from app.queries.core import STORE_DOWN, show_store_unreachable
 from app.runtime import Runtime
 from app.session import begin_run, local_user, remember_local_user
 from core import users
@@ -32,6 +34,8 @@ class Arrival:
 
     identity: Identity | None
     refusal: str | None = None
+    outage: Exception | None = None
+    """Why the store could not be reached to establish the identity."""
 
 
 def establish(rt: Runtime) -> Arrival:
@@ -40,6 +44,8 @@ def establish(rt: Runtime) -> Arrival:
         arrival = Arrival(_identify(rt))
     except NotSignedInError as exc:
         arrival = Arrival(None, str(exc))
+    except STORE_DOWN as exc:
+        arrival = Arrival(None, outage=exc)
     begin_run(arrival.identity)
     return arrival
 
@@ -48,6 +54,8 @@ def require(rt: Runtime, arrival: Arrival) -> Identity:
     """The run's identity; without one, draw the sign-in screen or refusal and stop the run."""
     if arrival.identity is not None:
         return arrival.identity
+    if arrival.outage is not None:
+        show_store_unreachable(arrival.outage)
     mode = rt.settings.auth.mode
     st.title("syncwatch")
     if arrival.refusal is not None:

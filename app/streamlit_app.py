@@ -1,4 +1,8 @@
-"""The dashboard's entry point: sign-in gate → roles → navigation → page."""
+"""The dashboard's entry point: sign-in gate → roles → navigation → page.
+
+A store outage anywhere in a run ends it with one sentence, never a traceback (and
+``syncwatch dashboard`` hides the details of any other uncaught error).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import streamlit as st
 
 from app.filters import draw_filters
 from app.navigation import PAGES, allowed_pages, build_pages, draw_menu
+from app.queries.core import store_outage_notice
 from app.runtime import runtime
 from app.signin import JUST_SIGNED_IN, establish, require, sign_out
 
@@ -13,6 +18,12 @@ from app.signin import JUST_SIGNED_IN, establish, require, sign_out
 def main() -> None:
     """Run one page view for the signed-in person."""
     st.set_page_config(page_title="syncwatch", page_icon=":material/sync:", layout="wide")
+    with store_outage_notice():
+        view()
+
+
+def view() -> None:
+    """The gate, the menu, the filters and the page."""
     rt = runtime()
     arrival = establish(rt)
     pages = build_pages(arrival.identity)

@@ -14,7 +14,6 @@ only how to request one position and how to parse one response.
 from __future__ import annotations
 
 import decimal
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,29 +21,38 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from collectors.errors import LoopDetectedError
 from core.errors import RecordError
+from core.store.deletions import Deletion, PresentKeys
 from core.store.events import LogEventRow
 from core.store.records import CanonicalRecord
 from core.store.runs import QuarantinedRecord
+from core.store.text import as_text as as_text  # connectors quarantine raw records with it
 
 Raw = Mapping[str, Any]
 Position = dict[str, Any]
-Parsed = TypeVar("Parsed", CanonicalRecord, LogEventRow)
+Parsed = CanonicalRecord | LogEventRow | Deletion
 Token = TypeVar("Token")
 Response = TypeVar("Response")
 
 
 @dataclass(slots=True)
 class Page:
-    """One fetched page, parsed, with the stream position to store once it is committed."""
+    """One fetched page, parsed, with the stream position to store once it is committed.
+
+    ``deletions`` are records the source reports deleted; ``present`` is a finished listing
+    of every current id of one object type (stored ids missing from it are marked deleted).
+    """
 
     source: str
     object_type: str
     records: list[CanonicalRecord] = field(default_factory=list)
     events: list[LogEventRow] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
+    present: PresentKeys | None = None
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     position: Position | None = None
     missing_fields: dict[str, int] = field(default_factory=dict)
     size: int = 0
+    cleaned: int = 0
 
     def quarantine(
         self,
@@ -54,10 +62,12 @@ class Page:
         missing_field: str | None = None,
         external_id: object = None,
         location: str | None = None,
+        digest: bytes | None = None,
     ) -> None:
         """Set one unreadable record (``payload``: its text) aside with the reason.
 
         A field the record lacks is counted, so the runner can tell schema drift from noise.
+        ``digest`` identifies a record whose ``payload`` is only its start.
         """
         if missing_field:
             self.missing_fields[missing_field] = self.missing_fields.get(missing_field, 0) + 1
@@ -69,6 +79,7 @@ class Page:
                 payload=payload,
                 external_id=str(external_id) if external_id not in (None, "") else None,
                 location=location,
+                digest=digest,
             )
         )
 
@@ -120,6 +131,8 @@ class Stream(ABC):
                 page.records.append(parsed)
             elif isinstance(parsed, LogEventRow):
                 page.events.append(parsed)
+            elif isinstance(parsed, Deletion):
+                page.deletions.append(parsed)
         return page
 
     def _raw_id(self, raw: object) -> object:
@@ -217,11 +230,6 @@ class PagedStream(Stream, Generic[Token, Response]):
             if page is not None:
                 position = page.position
                 yield page
-
-
-def as_text(raw: object) -> str:
-    """A raw record as the quarantine keeps it: JSON with sorted keys."""
-    return json.dumps(raw, default=str, sort_keys=True)
 
 
 def require(raw: Raw, field_name: str) -> Any:

@@ -10,6 +10,9 @@
 - ``SchemaDriftError``: a field is missing from so many records of a page that the source's
   schema, not one record, changed. The runner keeps it on the stream's outcome: the rows that
   could be read are stored, the run is partial and the source unhealthy.
+- ``PollStoppedError``: the process is stopping. Retry waits end at once and no further
+  request or page is started; committed pages stay, the run is recorded partial with the
+  reason, and the source's health is left as it was.
 """
 
 from __future__ import annotations
@@ -54,6 +57,10 @@ class RetriableError(CollectorError):
         super().__init__(message)
         self.retry_after = retry_after
         self.rate_limited = rate_limited
+
+
+class PollStoppedError(CollectorError):
+    """The process is stopping: the poll ends after its last committed page."""
 
 
 class TokenExpiredError(CollectorError):

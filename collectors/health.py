@@ -9,6 +9,9 @@ from typing import Any
 
 import psycopg
 
+from core.store.runs import REASON_CHARS
+from core.store.text import clean, excerpt
+
 
 @dataclass(frozen=True, slots=True)
 class SourceHealth:
@@ -30,14 +33,21 @@ def record_health(
     at: datetime,
     api_usage: dict[str, Any] | None = None,
 ) -> None:
-    """Store the outcome of a poll; ``changed_at`` moves only when health flips."""
+    """Store the outcome of a poll; ``changed_at`` moves only when health flips.
+
+    The reason is made storable and bounded: it may quote what a source sent. The health
+    covers the source's runs so far (``runs_through``); collector_healthy.sql counts a later
+    run that failed or died against the source even before the next poll records it.
+    """
     with conn.transaction():
         conn.execute(
             """
             INSERT INTO source_health AS h
-                (source, healthy, reason, changed_at, last_attempt_at, last_success_at, api_usage)
+                (source, healthy, reason, changed_at, last_attempt_at, last_success_at, api_usage,
+                 runs_through)
             VALUES (%(source)s, %(healthy)s, %(reason)s, %(at)s, %(at)s,
-                    CASE WHEN %(healthy)s THEN %(at)s::timestamptz END, %(usage)s)
+                    CASE WHEN %(healthy)s THEN %(at)s::timestamptz END, %(usage)s,
+                    (SELECT max(id) FROM collector_run WHERE source = %(source)s))
             ON CONFLICT (source) DO UPDATE SET
                 changed_at = CASE WHEN h.healthy IS DISTINCT FROM EXCLUDED.healthy
                                   THEN EXCLUDED.changed_at ELSE h.changed_at END,
@@ -45,12 +55,13 @@ def record_health(
                 reason = EXCLUDED.reason,
                 last_attempt_at = EXCLUDED.last_attempt_at,
                 last_success_at = COALESCE(EXCLUDED.last_success_at, h.last_success_at),
-                api_usage = COALESCE(EXCLUDED.api_usage, h.api_usage)
+                api_usage = COALESCE(EXCLUDED.api_usage, h.api_usage),
+                runs_through = EXCLUDED.runs_through
             """,
             {
                 "source": source,
                 "healthy": healthy,
-                "reason": reason,
+                "reason": clean(excerpt(reason, REASON_CHARS)) if reason else reason,
                 "at": at,
                 "usage": json.dumps(api_usage) if api_usage is not None else None,
             },

@@ -1,8 +1,14 @@
-"""The one HTTP client every connector uses: timeouts, retries with backoff, budget, redaction."""
+"""The one HTTP client every connector uses: timeouts, retries with backoff, budget, redaction.
+
+A client may be handed the process's stop event: once it is set, a retry wait ends at once, no
+further request is sent and the call raises ``PollStoppedError`` instead of waiting out a long
+``Retry-After``.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +21,7 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
+    stop_when_event_set,
     wait_exponential_jitter,
 )
 
@@ -22,6 +29,7 @@ from collectors.errors import (
     AuthenticationError,
     BudgetExhaustedError,
     FatalSourceError,
+    PollStoppedError,
     RetriableError,
     SourceUnreachableError,
     TokenExpiredError,
@@ -124,8 +132,10 @@ class SourceClient:
         secrets: tuple[str, ...] = (),
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.source = source
+        self.stop = stop or threading.Event()
         self.auth: Authenticator = auth or NoAuth()
         self.max_retries = max_retries
         self.budget = budget
@@ -155,8 +165,9 @@ class SourceClient:
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request, retrying transient failures; raise a collector error otherwise."""
         retrying = Retrying(
-            stop=stop_after_attempt(self.max_retries + 1),
+            stop=stop_after_attempt(self.max_retries + 1) | stop_when_event_set(self.stop),
             wait=self._wait,
+            sleep=self.pause,
             retry=retry_if_exception_type(RetriableError),
             before_sleep=self._count_retry,
             reraise=True,
@@ -166,6 +177,8 @@ class SourceClient:
                 with attempt:
                     return self._send_with_refresh(method, url, **kwargs)
         except RetriableError as exc:
+            if self.stop.is_set():
+                raise PollStoppedError(f"{self.source}: stopped while retrying: {exc}") from None
             raise SourceUnreachableError(
                 f"{self.source}: gave up after {self.max_retries + 1} attempts: {exc}"
             ) from None
@@ -178,6 +191,11 @@ class SourceClient:
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         """POST ``url``."""
         return self.request("POST", url, **kwargs)
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or raise PollStoppedError as soon as the process is stopping."""
+        if self.stop.wait(seconds):
+            raise PollStoppedError(f"{self.source}: stopped while waiting {seconds:.0f} s")
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -202,6 +220,8 @@ class SourceClient:
             raise AuthenticationError(f"{self.source}: credentials refused: {exc}") from None
 
     def _send_once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if self.stop.is_set():
+            raise PollStoppedError(f"{self.source}: stopped before the next request")
         if self.budget is not None and self.stats.api_calls >= self.budget:
             raise BudgetExhaustedError(
                 f"{self.source}: request budget of {self.budget} calls spent for this poll"

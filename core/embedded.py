@@ -235,6 +235,16 @@ class EmbeddedPostgres:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self._url(name)
 
+    def is_running(self) -> bool:
+        """Whether the server's postmaster is alive (it may still be starting or recovering)."""
+        return self._postmaster() is not None
+
+    def restart(self) -> None:
+        """Start the server again after it stopped or was killed, on the same socket folder (so
+        every URL handed out stays valid), and wait until it accepts connections."""
+        with self._locked():
+            self._start()
+
     def close(self) -> None:
         """Leave the server; the last live user to leave stops it."""
         if self._closed:

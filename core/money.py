@@ -1,4 +1,4 @@
-"""Money as integer minor units: the one currency table, exact conversion, and display.
+"""Money as integer minor units: the one currency table and exact conversion.
 
 Amounts are stored in the currency's minor unit. The table follows ISO 4217 and, where a
 billing API counts a currency differently (Stripe treats MGA as zero-decimal), the API's unit,
@@ -7,8 +7,9 @@ so an amount read from any system converts the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from numbers import Real
+from types import MappingProxyType
 
 from core.errors import RecordError
 
@@ -19,12 +20,15 @@ _EXPONENTS = {
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }  # fmt: skip
 
-MISSING = "—"
-
 
 def exponent(currency: str) -> int:
     """Decimal places of ``currency``'s minor unit."""
     return _EXPONENTS.get(currency.upper(), 2)
+
+
+def exponents() -> Mapping[str, int]:
+    """Every currency whose minor unit is not a hundredth, with its decimal places."""
+    return MappingProxyType(_EXPONENTS)
 
 
 def currency_code(value: object) -> str:
@@ -58,21 +62,3 @@ def from_minor(minor: int, currency: str) -> Decimal:
 def major(amount_minor: float, currency: str) -> float:
     """``amount_minor`` in the currency's major unit, as a float for charts."""
     return float(amount_minor) / float(10 ** exponent(currency))
-
-
-def format_amount(amount_minor: object, currency: object) -> str:
-    """``12,345.67`` in the currency's major unit, exact to its minor unit (an em dash without
-    an amount or currency, NaN included): for places whose label names the currency."""
-    if not isinstance(currency, str) or not isinstance(amount_minor, Real):
-        return MISSING
-    if amount_minor != amount_minor:  # NaN: pandas' missing value
-        return MISSING
-    if isinstance(amount_minor, int):
-        return f"{from_minor(amount_minor, currency):,}"
-    return f"{major(float(amount_minor), currency):,.{exponent(currency)}f}"
-
-
-def format_money(amount_minor: object, currency: object) -> str:
-    """``12,345.67 USD`` (or an em dash without an amount or currency, NaN included)."""
-    amount = format_amount(amount_minor, currency)
-    return amount if amount == MISSING else f"{amount} {str(currency).upper().strip()}"

@@ -2,9 +2,10 @@
 
 An incremental compute reuses the last compute's results for every item whose records did not
 change. That holds only while everything else the results depend on is the same: the enabled
-flows and their SLAs, the approval status of amendment quotes, the identity map and the SQL that
-defines the flows. ``inputs`` fingerprints those; any difference, a first compute, a compute
-for an earlier instant than the last one, or an explicit request makes the compute a full one.
+flows and their SLAs, the approval status of amendment quotes, the amount-mismatch tolerances,
+the identity map and the SQL that defines the flows. ``inputs`` fingerprints those; any
+difference, a first compute, a compute for an earlier instant than the last one, or an
+explicit request makes the compute a full one.
 """
 
 from __future__ import annotations
@@ -40,12 +41,16 @@ def _flow_sql_digest() -> str:
 
 
 def inputs(
-    conn: psycopg.Connection[Any], flows: Mapping[FlowName, float], approved_value: str
+    conn: psycopg.Connection[Any],
+    flows: Mapping[FlowName, float],
+    approved_value: str,
+    tolerance: Mapping[str, int],
 ) -> str:
     """The fingerprint of what the results depend on besides the records.
 
-    ``flows`` maps each enabled flow to its SLA in seconds. Reads the identity map from the
-    compute's ``identity_link`` table.
+    ``flows`` maps each enabled flow to its SLA in seconds, ``tolerance`` each currency to its
+    amount-mismatch tolerance in minor units. Reads the identity map from the compute's
+    ``identity_link`` table.
     """
     row = conn.execute(
         "SELECT md5(COALESCE(string_agg(system || '/' || customer_id || '/' || crm_account_id, "
@@ -55,6 +60,7 @@ def inputs(
     document = {
         "flows": dict(flows),
         "approved_value": approved_value,
+        "mismatch_tolerance": dict(tolerance),
         "identity_map": row[0],
         "flow_sql": _flow_sql_digest(),
     }

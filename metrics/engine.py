@@ -13,6 +13,7 @@ with the same results; computes take turns under a lock, so each starts from its
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,7 +85,13 @@ def prepare(
     (inside a transaction). Returns whether the compute was incremental."""
     flows = {n: f for n, f in settings.flow_settings().items() if f.enabled}
     amendment = _approved_value(settings)
-    params: dict[str, Any] = {"now": now, "flows": list(flows), "approved_value": amendment}
+    tolerance = settings.metrics.tolerance_table()
+    params: dict[str, Any] = {
+        "now": now,
+        "flows": list(flows),
+        "approved_value": amendment,
+        "tolerance": json.dumps(tolerance),
+    }
     tune_session(conn)
     row = conn.execute("SELECT pg_current_snapshot()::text").fetchone()
     assert row is not None
@@ -92,7 +99,7 @@ def prepare(
     for script in SETUP:
         run_script(conn, sql_text("flows", script), params)
     slas = {name: flow.sla.total_seconds() for name, flow in flows.items()}
-    params["inputs"] = inputs(conn, slas, amendment)
+    params["inputs"] = inputs(conn, slas, amendment, tolerance)
     last = None if full else previous(conn, now, params["inputs"])
     params["full"] = last is None
     _select_records(conn, last, params)

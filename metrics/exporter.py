@@ -98,8 +98,17 @@ def _families(
     yield from families.values()
 
 
+UNRECORDED_FAILURE = (
+    "a run failed or was abandoned since the last recorded poll (see the source's runs)"
+)
+
+
 def health(db: Database, clock: Clock) -> tuple[bool, dict[str, Any]]:
-    """Database reachability and every source's and job's freshness."""
+    """Database reachability and every source's and job's freshness.
+
+    A source's health is ``collector_healthy`` as of now, the definition the alerts and the
+    gauges read; its reason is the last poll's, or says that a run failed since then.
+    """
     now = clock.now()
     try:
         with db.connection() as conn:
@@ -115,6 +124,7 @@ def health(db: Database, clock: Clock) -> tuple[bool, dict[str, Any]]:
     freshness = {
         v.labels["source"]: v.value for v in live if v.name == "collector_freshness_seconds"
     }
+    live_health = {v.labels["source"]: v.value == 1 for v in live if v.name == "collector_healthy"}
 
     def entry(healthy: bool, reason: str | None, last: Any, fresh: float | None) -> dict[str, Any]:
         return {
@@ -127,9 +137,20 @@ def health(db: Database, clock: Clock) -> tuple[bool, dict[str, Any]]:
     def job_freshness(last: datetime | None) -> float | None:
         return (now - last).total_seconds() if last else None
 
+    recorded = {s: (h, r, last) for s, h, r, last in sources}
+    for source in live_health.keys() - recorded.keys():
+        recorded[source] = (True, None, None)  # its first poll died before recording health
     return True, {
         "database": "ok",
-        "sources": {s: entry(h, r, last, freshness.get(s)) for s, h, r, last in sources},
+        "sources": {
+            s: entry(
+                live_health.get(s, h),
+                UNRECORDED_FAILURE if h and not live_health.get(s, h) else r,
+                last,
+                freshness.get(s),
+            )
+            for s, (h, r, last) in sorted(recorded.items())
+        },
         "jobs": {j: entry(h, r, last, job_freshness(last)) for j, h, r, last in jobs},
     }
 

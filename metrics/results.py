@@ -42,7 +42,8 @@ def status_document(conn: psycopg.Connection[Any], at: datetime | None = None) -
 def exceptions_document(
     conn: psycopg.Connection[Any], *, metric: str | None = None, flow: str | None = None
 ) -> dict[str, Any]:
-    """``{"evaluated_at", "exceptions": [...]}``: open items, largest amounts first."""
+    """``{"evaluated_at", "exceptions": [...]}``: open items, largest amounts first (by size:
+    an amount mismatch's difference is negative when the ERP holds more than billing)."""
     evaluated = latest_evaluation(conn)
     rows = conn.execute(
         """
@@ -52,7 +53,7 @@ def exceptions_document(
         WHERE resolved_at IS NULL
           AND (%(metric)s::text IS NULL OR metric = %(metric)s)
           AND (%(flow)s::text IS NULL OR labels ->> 'flow' = %(flow)s)
-        ORDER BY metric, amount_minor DESC NULLS LAST, system, object_type, external_id
+        ORDER BY metric, abs(amount_minor) DESC NULLS LAST, system, object_type, external_id
         """,
         {"metric": metric, "flow": flow},
     ).fetchall()

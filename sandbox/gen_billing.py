@@ -37,7 +37,7 @@ from sandbox.model import (
     FlowName,
     LogStatus,
 )
-from sandbox.timeline import add_months, after, netsuite_safe, whole_seconds
+from sandbox.timeline import add_months, after, billing_run, netsuite_safe, whole_seconds
 
 _OTHER_CURRENCY = {"USD": "EUR", "EUR": "USD", "GBP": "USD", "JPY": "USD"}
 
@@ -53,6 +53,9 @@ def add_billing(
         return
     frame = draw.frame
     created = after(customer.created, draw.seconds(60, 2 * 86400))
+    in_run = draw.chance(frame.profile.motion.billing_runs)
+    if in_run:
+        created = billing_run(created, frame.now)
     if created > frame.end:
         return
     monthly = draw.chance(0.75)
@@ -71,7 +74,7 @@ def add_billing(
         amendments=applied,
     )
     draw.bundle.subscriptions.append(subscription)
-    _invoices(draw, subscription, erp_customer)
+    _invoices(draw, subscription, erp_customer, in_run)
 
 
 def _amendment(
@@ -111,8 +114,10 @@ def _amendment(
 
 
 def _invoices(
-    draw: Draw, subscription: BillingSubscription, erp_customer: ErpCustomer | None
+    draw: Draw, subscription: BillingSubscription, erp_customer: ErpCustomer | None, in_run: bool
 ) -> None:
+    """Bill every period; a billing run's invoices are finalized an hour after the run, in
+    one second with every other invoice of the run, and cards pay within that second."""
     frame = draw.frame
     step = 1 if subscription.interval == "month" else 12
     prefix = stripe_invoice_prefix(frame.seed, draw.index)
@@ -124,8 +129,11 @@ def _invoices(
         total = subscription.amount_minor
         if change is not None and created >= change.applied_at:
             total = change.new_amount_minor
-        finalized = after(created, draw.seconds(60, 3600))
-        paid, voided = _settlement(draw, finalized)
+        if in_run:
+            finalized = created + timedelta(hours=1, seconds=draw.seconds(0, 0.5))
+        else:
+            finalized = after(created, draw.seconds(60, 3600))
+        paid, voided = _settlement(draw, finalized, in_run)
         invoice = BillingInvoice(
             id=stripe_id("in", frame.seed, draw.index, number),
             number=f"{prefix}-{number + 1:04d}",
@@ -150,9 +158,14 @@ def _invoices(
         _post(draw, number, invoice, erp_customer)
 
 
-def _settlement(draw: Draw, finalized: datetime) -> tuple[datetime | None, datetime | None]:
+def _settlement(
+    draw: Draw, finalized: datetime, in_run: bool
+) -> tuple[datetime | None, datetime | None]:
     """(paid_at, voided_at): cards pay at once, transfers later; some stay open, a few voids."""
     roll = draw.rng.random()
+    if roll < 0.6 and in_run:
+        return finalized + timedelta(seconds=draw.seconds(0.05, 0.45)), None
+    finalized = whole_seconds(finalized)
     if roll < 0.6:
         return after(finalized, draw.seconds(5, 120)), None
     if roll < 0.9:
@@ -168,8 +181,9 @@ def _post(
     """Post the finalized invoice to NetSuite, or fail to, as the profile's shares say."""
     faults = draw.frame.faults
     flow: FlowName = "invoice_billing_to_erp"
-    finalized = invoice.finalized_at
-    assert finalized is not None
+    assert invoice.finalized_at is not None
+    # Everything downstream of Stripe sees its whole seconds.
+    finalized = whole_seconds(invoice.finalized_at)
     roll = draw.rng.random()
     cuts = (
         faults.posting_failed,
@@ -193,7 +207,7 @@ def _post(
         code = "INVALID_KEY_OR_REF" if erp_customer is None else None
         emit(draw, flow, number, invoice.id, None, failed_run(draw, "netsuite", times, last, code))
         if invoice.paid_at is not None:
-            paid_try = retry_schedule(draw, max(invoice.paid_at, times[-1]), 1)
+            paid_try = retry_schedule(draw, max(whole_seconds(invoice.paid_at), times[-1]), 1)
             attempts = failed_run(draw, "netsuite", paid_try, "failed", "INVALID_KEY_OR_REF")
             emit(draw, "payment_billing_to_erp", number, invoice.id, None, attempts)
         return
@@ -242,15 +256,25 @@ def _payment(
     """When NetSuite marks the posted invoice paid (None: not paid, or never synced)."""
     if invoice.paid_at is None:
         return None
+    paid_at = whole_seconds(invoice.paid_at)
     flow: FlowName = "payment_billing_to_erp"
     if draw.chance(draw.frame.faults.payment_not_synced):
         if draw.chance(0.5):
-            times = retry_schedule(draw, max(invoice.paid_at, posted), draw.rng.randint(1, 2))
+            times = retry_schedule(draw, max(paid_at, posted), draw.rng.randint(1, 2))
             emit(
                 draw, flow, number, invoice.id, None, failed_run(draw, "netsuite", times, "failed")
             )
         return None
-    paid = max(after(invoice.paid_at, draw.delay(flow)), after(posted, draw.seconds(1, 600)))
+    paid = max(after(paid_at, draw.delay(flow)), after(posted, draw.seconds(1, 600)))
+    failures: list[Attempt] = []
+    if draw.chance(draw.frame.faults.payment_failed_then_synced):
+        # As for invoices: the cause was fixed and the payment re-driven, hours or days later.
+        tried = max(paid_at, posted)
+        paid = after(paid, draw.seconds(1800, 2 * 86400))
+        failures = [
+            Attempt(t, "failed", draw.rng.choice(PERMANENT["netsuite"]))
+            for t in failures_between(draw, tried, paid, draw.rng.randint(1, 3))
+        ]
     paid = netsuite_safe(paid)
-    succeed(draw, flow, number, (invoice.id, erp_id), (invoice.paid_at, paid), "netsuite")
+    succeed(draw, flow, number, (invoice.id, erp_id), (paid_at, paid), "netsuite", failures)
     return paid

@@ -9,6 +9,7 @@ activity that becomes visible as a live clock moves past ``now``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from sandbox.catalog import World
 from sandbox.draw import Draw, Frame
 from sandbox.gen_accounts import add_billing_customers, add_erp_customers, make_account
 from sandbox.gen_billing import add_billing
+from sandbox.gen_motion import apply_motion
 from sandbox.gen_support import add_support
 from sandbox.model import AccountBundle
 from sandbox.profile import Profile
@@ -37,6 +39,18 @@ class WorldSpec:
         if self.horizon < timedelta(0):
             raise ValueError("WorldSpec.horizon must not be negative")
 
+    def identity(self) -> dict[str, object]:
+        """A JSON-ready description naming this world (the profile's content by a digest)."""
+        digest = hashlib.sha256(self.profile.model_dump_json().encode()).hexdigest()
+        return {
+            "seed": self.seed,
+            "profile": self.profile.name,
+            "accounts": self.profile.accounts,
+            "now": self.now.isoformat(),
+            "horizon": str(self.horizon),
+            "fingerprint": digest[:16],
+        }
+
 
 def generate_bundle(frame: Frame, index: int) -> AccountBundle:
     """The bundle of account ``index``: its records in every system and its log lines."""
@@ -50,6 +64,7 @@ def generate_bundle(frame: Frame, index: int) -> AccountBundle:
     add_support(draw, account)
     bundle = draw.bundle
     bundle.account = account
+    apply_motion(frame, index, bundle)
     bundle.log_events.sort(key=lambda e: (e.ts, e.flow, e.source_id, e.attempt))
     bundle.stripe_events.sort(key=lambda e: (e.created, e.id))
     return bundle

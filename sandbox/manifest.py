@@ -8,7 +8,7 @@ exceptions --json`` print, plus the list of records the simulators render malfor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from sandbox.truth_records import (
     CustomerRef,
     LinkCheck,
     LogTally,
-    latest_invoice_lines,
+    latest_posting_lines,
     malformed_records,
     tally_logs,
 )
@@ -40,6 +40,11 @@ _ACCOUNT_FLOW_SYSTEM: dict[FlowName, str] = {
     "account_crm_to_billing": "stripe",
 }
 _POSTING_FAILED = ("failed", "dead_letter")
+# Per posting flow: the metric of items whose latest attempt failed, and of those never logged.
+_POSTING_METRICS: dict[FlowName, tuple[str, str]] = {
+    "invoice_billing_to_erp": ("posting_failures", "silent_misses"),
+    "payment_billing_to_erp": ("payment_posting_failures", "payment_silent_misses"),
+}
 
 
 def iso_z(instant: datetime) -> str:
@@ -69,10 +74,16 @@ def _labels(**labels: str) -> LabelKey:
 
 
 class GroundTruth:
-    """Accumulates the manifest bundle by bundle; ``result`` renders it."""
+    """Accumulates the manifest bundle by bundle; ``result`` renders it.
 
-    def __init__(self, now: datetime, seed: int, profile: Profile) -> None:
+    ``tolerance`` is the amount-mismatch tolerance in minor units per currency (0 when absent).
+    """
+
+    def __init__(
+        self, now: datetime, seed: int, profile: Profile, tolerance: Mapping[str, int]
+    ) -> None:
         self.now, self.seed, self.profile = now, seed, profile
+        self.tolerance = tolerance
         self._values: dict[tuple[str, LabelKey], float] = {}
         self._lags: dict[FlowName, list[float]] = {flow: [] for flow in FLOW_NAMES}
         self._within_sla: dict[FlowName, int] = dict.fromkeys(FLOW_NAMES, 0)
@@ -90,7 +101,7 @@ class GroundTruth:
                 self._values[name, _labels(flow=flow)] = 0
         for system in ("netsuite", "stripe"):
             self._values["unmatched_accounts", _labels(system=system)] = 0
-        for name in ("posting_failures", "silent_misses"):
+        for name in (m for pair in _POSTING_METRICS.values() for m in pair):
             for bucket, _ in AGE_BUCKETS:
                 self._values[name, _labels(age_bucket=bucket)] = 0
         self._values["stuck_amendments", ()] = 0
@@ -98,7 +109,7 @@ class GroundTruth:
 
     def add(self, bundle: AccountBundle) -> None:
         """Take one account's bundle into account."""
-        latest = latest_invoice_lines(bundle, self.now)
+        latest = latest_posting_lines(bundle, self.now)
         for item in flow_items(bundle, self.now):
             self._flow_item(item, latest)
         self._links.add(bundle, self.now)
@@ -106,17 +117,29 @@ class GroundTruth:
         self._malformed.extend(malformed_records(bundle, self.now, self.seed, self.profile))
 
     def _count(
-        self, name: str, labels: LabelKey, item: FlowItem | None = None, money: str = ""
+        self,
+        name: str,
+        labels: LabelKey,
+        item: FlowItem | None = None,
+        money: str = "",
+        amount: int | None = None,
     ) -> None:
+        """Count one item, adding ``amount`` (default: the item's) to its ``money`` metric."""
         self._values[name, labels] = self._values.get((name, labels), 0) + 1
         if item is not None and money:
             # Money is labelled by currency (never summed across currencies), not by age.
             kept = [kv for kv in labels if kv[0] != "age_bucket"]
             key = (money, tuple(sorted([*kept, ("currency", item.currency)])))
-            self._values[key] = self._values.get(key, 0) + item.amount_minor
+            added = item.amount_minor if amount is None else amount
+            self._values[key] = self._values.get(key, 0) + added
 
     def _exception(
-        self, metric: str, labels: LabelKey, item: FlowItem, first_seen: datetime
+        self,
+        metric: str,
+        labels: LabelKey,
+        item: FlowItem,
+        first_seen: datetime,
+        amount: int | None = None,
     ) -> None:
         self._exceptions.append(
             (
@@ -125,13 +148,13 @@ class GroundTruth:
                 item.system,
                 item.object_type,
                 item.external_id,
-                item.amount_minor,
+                item.amount_minor if amount is None else amount,
                 item.currency,
                 first_seen,
             )
         )
 
-    def _flow_item(self, item: FlowItem, latest: dict[str, LogEvent]) -> None:
+    def _flow_item(self, item: FlowItem, latest: dict[tuple[FlowName, str], LogEvent]) -> None:
         now, flow = self.now, item.flow
         sla = SLA[flow]
         lag = item.lag_seconds(now)
@@ -148,17 +171,27 @@ class GroundTruth:
             )
             if lag > sla.total_seconds():
                 self._breach(item, labels, item.source_time + sla)
-            if flow == "invoice_billing_to_erp":
-                self._posting(item, latest.get(item.external_id))
+            if flow in _POSTING_METRICS:
+                self._posting(item, latest.get((flow, item.external_id)))
             return
         if item.skewed:
             self._count("clock_skew_items", labels)
             self._exception("clock_skew_items", labels, item, item.target_time)
-        if flow == "invoice_billing_to_erp" and (
-            item.target_amount_minor != item.amount_minor or item.target_currency != item.currency
-        ):
-            self._count("amount_mismatches", (), item, "amount_mismatches_amount")
-            self._exception("amount_mismatches", (), item, item.target_time)
+        if flow == "invoice_billing_to_erp":
+            difference = self._mismatch(item)
+            if difference is not None:
+                self._count(
+                    "amount_mismatches", (), item, "amount_mismatches_amount", abs(difference)
+                )
+                self._exception("amount_mismatches", (), item, item.target_time, difference)
+
+    def _mismatch(self, item: FlowItem) -> int | None:
+        """Billing minus ERP when the totals differ by more than the tolerance; the whole
+        billing total when the ERP books another currency; None when they agree."""
+        if item.target_currency != item.currency or item.target_amount_minor is None:
+            return item.amount_minor
+        difference = item.amount_minor - item.target_amount_minor
+        return difference if abs(difference) > self.tolerance.get(item.currency, 0) else None
 
     def _breach(self, item: FlowItem, labels: LabelKey, since: datetime) -> None:
         self._count("sla_breaches", labels, item, "sla_breaches_amount")
@@ -172,16 +205,17 @@ class GroundTruth:
             self._exception("stuck_amendments", (), item, since)
 
     def _posting(self, item: FlowItem, last_line: LogEvent | None) -> None:
+        """A missing invoice or payment whose latest attempt failed, or that nobody logged."""
+        failed, silent = _POSTING_METRICS[item.flow]
+        sla = SLA[item.flow]
         age = (self.now - item.source_time).total_seconds()
         bucket = _labels(age_bucket=age_bucket(age))
         if last_line is not None and last_line.status in _POSTING_FAILED:
-            self._count("posting_failures", bucket, item, "posting_failures_amount")
-            self._exception("posting_failures", bucket, item, last_line.ts)
-        elif last_line is None and age > SLA["invoice_billing_to_erp"].total_seconds():
-            self._count("silent_misses", bucket, item, "silent_misses_amount")
-            self._exception(
-                "silent_misses", bucket, item, item.source_time + SLA["invoice_billing_to_erp"]
-            )
+            self._count(failed, bucket, item, f"{failed}_amount")
+            self._exception(failed, bucket, item, last_line.ts)
+        elif last_line is None and age > sla.total_seconds():
+            self._count(silent, bucket, item, f"{silent}_amount")
+            self._exception(silent, bucket, item, item.source_time + sla)
 
     def _customer_metrics(self) -> None:
         self._links.finish()
@@ -262,15 +296,24 @@ class GroundTruth:
 
 
 def manifest_from_bundles(
-    bundles: Iterable[AccountBundle], now: datetime, seed: int, profile: Profile
+    bundles: Iterable[AccountBundle],
+    now: datetime,
+    seed: int,
+    profile: Profile,
+    tolerance: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of the world made of ``bundles``, evaluated at ``now``."""
-    truth = GroundTruth(now, seed, profile)
+    """The manifest of the world made of ``bundles``, evaluated at ``now``, with amount
+    mismatches judged by ``tolerance`` (minor units per currency; default exact)."""
+    truth = GroundTruth(now, seed, profile, tolerance or {})
     for bundle in bundles:
         truth.add(bundle)
     return truth.result()
 
 
-def build_manifest(spec: WorldSpec, now: datetime | None = None) -> dict[str, Any]:
+def build_manifest(
+    spec: WorldSpec, now: datetime | None = None, tolerance: Mapping[str, int] | None = None
+) -> dict[str, Any]:
     """The manifest of ``spec``'s world at ``now`` (default: the spec's own ``now``)."""
-    return manifest_from_bundles(iter_bundles(spec), now or spec.now, spec.seed, spec.profile)
+    return manifest_from_bundles(
+        iter_bundles(spec), now or spec.now, spec.seed, spec.profile, tolerance
+    )

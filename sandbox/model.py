@@ -24,6 +24,8 @@ FlowName = Literal[
     "payment_billing_to_erp",
 ]
 LogStatus = Literal["success", "failed", "retrying", "dead_letter"]
+Links = tuple[tuple[datetime, str | None], ...]
+"""Later values of a link key as (instant, value) pairs, oldest first."""
 
 
 def latest_at_or_before(at: datetime, *instants: datetime | None) -> datetime | None:
@@ -37,9 +39,23 @@ def touched_at(at: datetime, created: datetime, changes: Iterable[datetime | Non
     return latest_at_or_before(at, created, *changes) or created
 
 
+def value_at(at: datetime, first: str | None, changes: Links) -> str | None:
+    """``first``, or the value of the latest of ``changes`` (instant, value) made by ``at``."""
+    current = first
+    for instant, value in changes:
+        if instant <= at:
+            current = value
+    return current
+
+
 @dataclass(frozen=True, slots=True)
 class CrmAccount:
-    """A Salesforce Account. Link fields become visible when the middleware writes them."""
+    """A Salesforce Account. Link fields become visible when the middleware writes them.
+
+    A deleted account sits in the recycle bin (queryAll shows it with IsDeleted) until
+    ``purged_at``, when it is physically deleted and only the delete log still names it, or
+    until ``restored_at``, when it is undeleted from the bin.
+    """
 
     id: str
     name: str
@@ -53,10 +69,24 @@ class CrmAccount:
     billing_linked_at: datetime | None = None
     deleted_at: datetime | None = None
     edits: tuple[datetime, ...] = ()
+    purged_at: datetime | None = None
+    restored_at: datetime | None = None
+
+    def purged(self, at: datetime) -> bool:
+        """Whether the record is physically deleted (gone from queryAll) at ``at``."""
+        return self.purged_at is not None and self.purged_at <= at
+
+    def deleted(self, at: datetime) -> bool:
+        """Whether the record is deleted (and not restored) at ``at``."""
+        restored = self.restored_at is not None and self.restored_at <= at
+        return self.deleted_at is not None and self.deleted_at <= at and not restored
 
     def modstamp(self, at: datetime) -> datetime:
         """SystemModstamp at ``at``."""
-        changes = (self.erp_linked_at, self.billing_linked_at, self.deleted_at, *self.edits)
+        changes = (
+            self.erp_linked_at, self.billing_linked_at, self.deleted_at, self.restored_at,
+            *self.edits,
+        )  # fmt: skip
         return touched_at(at, self.created, changes)
 
 
@@ -84,13 +114,21 @@ class AmendmentQuote:
 
 @dataclass(frozen=True, slots=True)
 class BillingCustomer:
-    """A Stripe customer; ``crm_account_id`` is its ``metadata.crm_account_id`` (None: absent)."""
+    """A Stripe customer; ``crm_account_id`` is its ``metadata.crm_account_id`` (None: absent).
+
+    A customer deleted at ``deleted_at`` leaves the list and answers as a deleted stub.
+    """
 
     id: str
     name: str
     email: str | None
     crm_account_id: str | None
     created: datetime
+    deleted_at: datetime | None = None
+
+    def deleted(self, at: datetime) -> bool:
+        """Whether the customer is deleted at ``at``."""
+        return self.deleted_at is not None and self.deleted_at <= at
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +199,11 @@ class StripeEvent:
 
 @dataclass(frozen=True, slots=True)
 class ErpCustomer:
-    """A NetSuite customer; ``externalid`` is the Salesforce Account Id it mirrors (or None)."""
+    """A NetSuite customer; ``externalid`` is the Salesforce Account Id it mirrors (or None).
+
+    ``relinks`` are later edits of the external id (a link fixed or re-pointed). A record
+    deleted at ``deleted_at`` leaves its table for the deletion log.
+    """
 
     id: str
     entityid: str
@@ -169,15 +211,31 @@ class ErpCustomer:
     externalid: str | None
     created: datetime
     edits: tuple[datetime, ...] = ()
+    deleted_at: datetime | None = None
+    relinks: Links = ()
+
+    def deleted(self, at: datetime) -> bool:
+        """Whether the record is deleted at ``at``."""
+        return self.deleted_at is not None and self.deleted_at <= at
+
+    def link(self, at: datetime) -> str | None:
+        """The external id at ``at``."""
+        return value_at(at, self.externalid, self.relinks)
 
     def lastmodified(self, at: datetime) -> datetime:
         """lastmodifieddate at ``at``."""
-        return touched_at(at, self.created, self.edits)
+        return touched_at(at, self.created, (*self.edits, *(i for i, _ in self.relinks)))
 
 
 @dataclass(frozen=True, slots=True)
 class ErpInvoice:
-    """A NetSuite CustInvc transaction; status 'A' (open) until ``paid_at``, then 'B'."""
+    """A NetSuite CustInvc transaction; status 'A' (open) until ``paid_at``, then 'B'.
+
+    ``corrections`` are (instant, total) edits of the total, oldest first: someone fixed the
+    amount in the ERP; ``relinks`` edits of the external id. A record deleted at ``deleted_at``
+    leaves its table for the deletion log. A record ``committed_at`` after its ``created``
+    stamp (a long transaction) is invisible until then, though stamped earlier.
+    """
 
     id: str
     tranid: str
@@ -187,14 +245,40 @@ class ErpInvoice:
     currency: str
     created: datetime
     paid_at: datetime | None = None
+    corrections: tuple[tuple[datetime, int], ...] = ()
+    deleted_at: datetime | None = None
+    relinks: Links = ()
+    committed_at: datetime | None = None
+
+    def deleted(self, at: datetime) -> bool:
+        """Whether the record is deleted at ``at``."""
+        return self.deleted_at is not None and self.deleted_at <= at
+
+    def visible(self, at: datetime) -> bool:
+        """Whether the record is in its table at ``at``: committed and not deleted."""
+        committed = self.committed_at or self.created
+        return committed <= at and not self.deleted(at)
+
+    def link(self, at: datetime) -> str:
+        """The external id (the Stripe invoice id) at ``at``."""
+        return value_at(at, self.externalid, self.relinks) or self.externalid
 
     def status(self, at: datetime) -> str:
         """NetSuite status code at ``at``."""
         return "B" if self.paid_at is not None and self.paid_at <= at else "A"
 
+    def total(self, at: datetime) -> int:
+        """The total at ``at``: the latest correction made by then, else the posted one."""
+        current = self.total_minor
+        for instant, total in self.corrections:
+            if instant <= at:
+                current = total
+        return current
+
     def lastmodified(self, at: datetime) -> datetime:
-        """lastmodifieddate at ``at`` (a paid invoice is never touched again)."""
-        return touched_at(at, self.created, (self.paid_at,))
+        """lastmodifieddate at ``at`` (payment and corrections touch it)."""
+        changes = (self.paid_at, *(i for i, _ in (*self.corrections, *self.relinks)))
+        return touched_at(at, self.created, changes)
 
 
 @dataclass(frozen=True, slots=True)

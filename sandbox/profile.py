@@ -82,10 +82,63 @@ class DataFaults(_Model):
     payment_not_synced: Share = Field(
         0.01, ge=0, le=1, description="payments never marked paid in the ERP"
     )
+    # Off by default: drawing it would reshuffle every default world the demo and tests know.
+    payment_failed_then_synced: Share = Field(
+        0.0, ge=0, le=1, description="payments marked paid in the ERP after failed attempts"
+    )
     clock_skew: Share = Field(
         0.002, ge=0, le=1, description="ERP customers stamped before their account"
     )
     duplicate_log_lines: Share = Field(0.01, ge=0, le=1, description="log lines written twice")
+
+
+class Motion(_Model):
+    """Changes that trip incremental readers, for worlds polled while they move.
+
+    Each change happens in the motion window, ``[now - max(horizon, 1 day), now + horizon]``,
+    so a live world shows it between polls. All are off by default: drawing them would change
+    every world the demo and the tests know.
+    """
+
+    billing_runs: Share = Field(
+        0.0, ge=0, le=1, description="subscriptions billed in the monthly billing run"
+    )
+    fall_back_corrections: Share = Field(
+        0.0, ge=0, le=1, description="ERP invoices corrected in the repeated fall-back hour"
+    )
+    late_commits: Share = Field(
+        0.0, ge=0, le=1, description="ERP invoices committed after the instant they are stamped"
+    )
+    late_commit_delay: PositiveDuration = Field(
+        timedelta(minutes=10), description="the longest a late commit lags its stamp"
+    )
+    deleted_invoices: Share = Field(
+        0.0, ge=0, le=1, description="ERP invoices deleted (half of them posted again)"
+    )
+    deleted_customers: Share = Field(
+        0.0, ge=0, le=1, description="orphan and duplicate customers deleted in cleanups"
+    )
+    deleted_accounts: Share = Field(
+        0.0, ge=0, le=1, description="accounts deleted (half of them restored)"
+    )
+    relinks: Share = Field(
+        0.0, ge=0, le=1, description="ERP links fixed later or posted wrong and re-pointed"
+    )
+    log_stragglers: int = Field(
+        0, ge=0, description="lines written to the old log file after each rotation"
+    )
+    log_replays_across_rotation: bool = Field(
+        False, description="rotate the log between a line and its exact replay"
+    )
+
+    @property
+    def changes_records(self) -> bool:
+        """Whether any knob changes the records (the log knobs change only how lines land)."""
+        shares = (
+            self.billing_runs, self.fall_back_corrections, self.late_commits,
+            self.deleted_invoices, self.deleted_customers, self.deleted_accounts, self.relinks,
+        )  # fmt: skip
+        return any(shares)
 
 
 class TransportFaults(_Model):
@@ -126,6 +179,7 @@ class Profile(_Model):
     )
     delays: dict[str, DelayDistribution] = Field(default_factory=_delays)
     faults: DataFaults = Field(default_factory=DataFaults)
+    motion: Motion = Field(default_factory=Motion)
     transport: dict[SystemName, TransportFaults] = Field(default_factory=dict)
     zendesk_export_per_minute: int = Field(
         10, ge=1, description="Zendesk incremental export requests/min"

@@ -20,7 +20,7 @@ from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import SandboxCredentials
 from sandbox.generator import WorldSpec, generate_world
-from sandbox.logwriter import MiddlewareLogWriter
+from sandbox.logwriter import MiddlewareLogWriter, claim_log_folder
 from sandbox.netsuite.app import create_netsuite_app
 from sandbox.runtime import run_servers
 from sandbox.salesforce.app import create_salesforce_app
@@ -33,6 +33,7 @@ __all__ = [
     "SandboxPorts",
     "build_apps",
     "log_tick",
+    "log_writer",
     "run_servers",
     "serve",
 ]
@@ -93,11 +94,25 @@ def build_apps(
     }
 
 
+def log_writer(spec: WorldSpec, log_dir: Path) -> MiddlewareLogWriter:
+    """The writer of ``spec``'s middleware log in ``log_dir``, which it claims for the world.
+
+    Raises ``LogFolderError`` when the folder holds another world's log files.
+    """
+    claim_log_folder(log_dir, spec.identity())
+    profile = spec.profile
+    return MiddlewareLogWriter(
+        log_dir,
+        profile.log_rotate_bytes,
+        stragglers=profile.motion.log_stragglers,
+        replays_across_rotation=profile.motion.log_replays_across_rotation,
+    )
+
+
 def log_tick(
-    world: World, now: Callable[[], datetime], log_dir: Path, rotate_bytes: int
+    world: World, now: Callable[[], datetime], writer: MiddlewareLogWriter
 ) -> Callable[[], None]:
     """A job that writes every middleware log line stamped up to the clock's now."""
-    writer = MiddlewareLogWriter(log_dir, rotate_bytes)
 
     def tick() -> None:
         writer.write_until(world.log_events, now())
@@ -134,12 +149,15 @@ def serve(
     credentials: SandboxCredentials | None = None,
     on_ready: Callable[[SandboxEndpoints], None] | None = None,
 ) -> None:
-    """Generate the world and serve it until SIGINT or SIGTERM; ``on_ready`` gets the URLs."""
+    """Generate the world and serve it until SIGINT or SIGTERM; ``on_ready`` gets the URLs.
+
+    Refuses (``LogFolderError``) a ``log_dir`` holding another world's log files.
+    """
+    writer = log_writer(spec, log_dir)
     world = generate_world(spec)
     clock = SimulatedClock(spec.now, speed)
     apps = build_apps(world, clock, spec, credentials or SandboxCredentials())
-    log_dir.mkdir(parents=True, exist_ok=True)
-    tick = log_tick(world, clock.now, log_dir, spec.profile.log_rotate_bytes)
+    tick = log_tick(world, clock.now, writer)
 
     def announce(urls: dict[str, str]) -> None:
         if on_ready is not None:

@@ -36,7 +36,8 @@ def after(instant: datetime, seconds: float) -> datetime:
 
 
 @lru_cache(maxsize=64)
-def _fall_back_window(year: int) -> tuple[datetime, datetime]:
+def fall_back_window(year: int) -> tuple[datetime, datetime]:
+    """Both passes of Los Angeles' repeated local hour in ``year``, as UTC [start, end)."""
     # US rule (since 2007): clocks go back at 02:00 PDT on the first Sunday of November, so
     # local 01:00-02:00 happens twice: 08:00-09:00 UTC (PDT) and 09:00-10:00 UTC (PST).
     first = date(year, 11, 1)
@@ -48,7 +49,7 @@ def _fall_back_window(year: int) -> tuple[datetime, datetime]:
 def netsuite_safe(instant: datetime, backwards: bool = False) -> datetime:
     """Move ``instant`` out of Los Angeles' repeated fall-back hour, where NetSuite's local
     rendering could not be read back unambiguously (forwards unless ``backwards``)."""
-    start, end = _fall_back_window(instant.year)
+    start, end = fall_back_window(instant.year)
     if start <= instant < end:
         return start - timedelta(seconds=1) if backwards else end
     return instant
@@ -60,3 +61,18 @@ def add_months(instant: datetime, months: int) -> datetime:
     year, month = instant.year + month_index // 12, month_index % 12 + 1
     day = min(instant.day, calendar.monthrange(year, month)[1])
     return instant.replace(year=year, month=month, day=day)
+
+
+def billing_run(instant: datetime, now: datetime) -> datetime:
+    """The first monthly billing run at or after ``instant``.
+
+    Runs start at midnight UTC on the day after ``now`` and repeat on that day every month, so
+    a live world's next run lies ahead of its first poll.
+    """
+    anchor = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    months = (instant.year - anchor.year) * 12 + instant.month - anchor.month - 1
+    run = add_months(anchor, months)
+    while run < instant:
+        months += 1
+        run = add_months(anchor, months)
+    return run

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sandbox.model import AccountBundle, FlowName
+from sandbox.timeline import whole_seconds
 
 SLA: dict[FlowName, timedelta] = {
     "account_crm_to_erp": timedelta(hours=24),
@@ -56,7 +57,7 @@ def _earliest(instants: Sequence[datetime]) -> datetime | None:
 def account_live(bundle: AccountBundle, now: datetime) -> bool:
     """Whether the bundle's account exists at ``now`` and is not deleted."""
     account = bundle.account
-    return account.created <= now and (account.deleted_at is None or account.deleted_at > now)
+    return account.created <= now and not account.deleted(now)
 
 
 def flow_items(bundle: AccountBundle, now: datetime) -> Iterator[FlowItem]:
@@ -66,12 +67,12 @@ def flow_items(bundle: AccountBundle, now: datetime) -> Iterator[FlowItem]:
         erp = [
             c.created
             for c in bundle.erp_customers
-            if c.externalid == account.id and c.created <= now
+            if c.link(now) == account.id and c.created <= now and not c.deleted(now)
         ]
         billing = [
             c.created
             for c in bundle.billing_customers
-            if c.crm_account_id == account.id and c.created <= now
+            if c.crm_account_id == account.id and c.created <= now and not c.deleted(now)
         ]
         account_flows: tuple[tuple[FlowName, list[datetime]], ...] = (
             ("account_crm_to_erp", erp),
@@ -91,27 +92,32 @@ def flow_items(bundle: AccountBundle, now: datetime) -> Iterator[FlowItem]:
             "amendment_crm_to_billing", "salesforce", "amendment", quote.id, quote.approved_at,
             _earliest(reflected), quote.net_amount_minor, quote.currency.upper(),
         )  # fmt: skip
-    erp_invoices = [e for e in bundle.erp_invoices if e.created <= now]
+    # An ERP invoice reflects only while it is in its table (committed, not deleted), through
+    # the link and with the total it shows at now.
+    erp_invoices = [e for e in bundle.erp_invoices if e.visible(now)]
     for invoice in bundle.invoices:
         void = invoice.voided_at is not None and invoice.voided_at <= now
-        if invoice.finalized_at is not None and invoice.finalized_at <= now and not void:
+        # Stripe shows whole seconds; a billing run's instants carry the fraction within one.
+        finalized = whole_seconds(invoice.finalized_at) if invoice.finalized_at else None
+        if finalized is not None and finalized <= now and not void:
             posted = sorted(
-                (e for e in erp_invoices if e.externalid == invoice.id), key=lambda e: e.created
+                (e for e in erp_invoices if e.link(now) == invoice.id), key=lambda e: e.created
             )
             first = posted[0] if posted else None
             yield FlowItem(
-                "invoice_billing_to_erp", "stripe", "invoice", invoice.id, invoice.finalized_at,
+                "invoice_billing_to_erp", "stripe", "invoice", invoice.id, finalized,
                 first.created if first else None, invoice.total_minor, invoice.currency.upper(),
-                first.total_minor if first else None, first.currency.upper() if first else None,
+                first.total(now) if first else None, first.currency.upper() if first else None,
             )  # fmt: skip
         if invoice.paid_at is not None and invoice.status(now) == "paid":
             paid = [
                 e.paid_at
                 for e in erp_invoices
-                if e.externalid == invoice.id and e.paid_at is not None and e.paid_at <= now
+                if e.link(now) == invoice.id and e.paid_at is not None and e.paid_at <= now
             ]
+            paid_at = whole_seconds(invoice.paid_at)
             yield FlowItem(
-                "payment_billing_to_erp", "stripe", "invoice", invoice.id, invoice.paid_at,
+                "payment_billing_to_erp", "stripe", "invoice", invoice.id, paid_at,
                 _earliest(paid), invoice.total_minor, invoice.currency.upper(),
             )  # fmt: skip
 

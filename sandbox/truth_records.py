@@ -36,7 +36,8 @@ class CustomerRef:
 def open_invoices(bundle: AccountBundle, now: datetime) -> dict[tuple[str, str], dict[str, int]]:
     """Totals of the invoices open at ``now`` per (system, customer id) and currency.
 
-    Open: finalized and neither paid nor voided in Stripe; not yet paid in NetSuite.
+    Open: finalized and neither paid nor voided in Stripe; in its table and not yet paid in
+    NetSuite, at the total it shows then.
     """
     totals: dict[tuple[str, str], dict[str, int]] = {}
 
@@ -48,23 +49,23 @@ def open_invoices(bundle: AccountBundle, now: datetime) -> dict[tuple[str, str],
         if i.created <= now and i.status(now) == "open":
             add("stripe", i.customer_id, i.currency, i.total_minor)
     for n in bundle.erp_invoices:
-        if n.created <= now and n.status(now) == "A":
-            add("netsuite", n.entity, n.currency, n.total_minor)
+        if n.visible(now) and n.status(now) == "A":
+            add("netsuite", n.entity, n.currency, n.total(now))
     return totals
 
 
 def customers(bundle: AccountBundle, now: datetime) -> Iterator[CustomerRef]:
-    """The bundle's NetSuite and Stripe customers that exist at ``now``."""
+    """The bundle's NetSuite and Stripe customers that exist (and are not deleted) at ``now``."""
     totals = open_invoices(bundle, now)
 
     def open_of(system: str, customer: str) -> tuple[tuple[str, int], ...]:
         return tuple(sorted(totals.get((system, customer), {}).items()))
 
     for c in bundle.erp_customers:
-        if c.created <= now:
-            yield CustomerRef("netsuite", c.id, c.externalid, c.created, open_of("netsuite", c.id))
+        if c.created <= now and not c.deleted(now):
+            yield CustomerRef("netsuite", c.id, c.link(now), c.created, open_of("netsuite", c.id))
     for b in bundle.billing_customers:
-        if b.created <= now:
+        if b.created <= now and not b.deleted(now):
             yield CustomerRef("stripe", b.id, b.crm_account_id, b.created, open_of("stripe", b.id))
 
 
@@ -159,45 +160,80 @@ def tally_logs(bundle: AccountBundle, now: datetime, tallies: dict[FlowName, Log
             tally.dead_letters += line.status == "dead_letter"
 
 
-def latest_invoice_lines(bundle: AccountBundle, now: datetime) -> dict[str, LogEvent]:
-    """The latest invoice-posting log line at or before ``now``, per Stripe invoice id."""
-    latest: dict[str, LogEvent] = {}
+POSTING_FLOWS: tuple[FlowName, ...] = ("invoice_billing_to_erp", "payment_billing_to_erp")
+"""The flows whose missing items are told apart by their log: failed, or never attempted."""
+
+
+def latest_posting_lines(
+    bundle: AccountBundle, now: datetime
+) -> dict[tuple[FlowName, str], LogEvent]:
+    """The latest log line at or before ``now`` per (posting flow, Stripe invoice id)."""
+    latest: dict[tuple[FlowName, str], LogEvent] = {}
     for line in bundle.log_events:
-        if line.flow == "invoice_billing_to_erp" and line.ts <= now:
-            seen = latest.get(line.source_id)
+        if line.flow in POSTING_FLOWS and line.ts <= now:
+            key = (line.flow, line.source_id)
+            seen = latest.get(key)
             if seen is None or (line.ts, line.attempt) > (seen.ts, seen.attempt):
-                latest[line.source_id] = line
+                latest[key] = line
     return latest
 
 
-Records = Callable[[AccountBundle], Iterable[tuple[str, datetime]]]
+Records = Callable[[AccountBundle, datetime], Iterable[str]]
 
-# (system, manifest object type, the name the simulator passes to selection.malformed, records)
+# (system, manifest object type, the name the simulator passes to selection.malformed, the ids
+# of the records it serves at an instant)
 _SERVED: tuple[tuple[SystemName, str, str, Records], ...] = (
-    ("salesforce", "account", "Account", lambda b: [(b.account.id, b.account.created)]),
+    (
+        "salesforce",
+        "account",
+        "Account",
+        lambda b, at: (
+            [b.account.id] if b.account.created <= at and not b.account.purged(at) else []
+        ),
+    ),
     (
         "salesforce",
         "amendment",
         "SBQQ__Quote__c",
-        lambda b: ((q.id, q.created) for q in b.amendments),
+        lambda b, at: (q.id for q in b.amendments if q.created <= at),
     ),
-    ("stripe", "customer", "customer", lambda b: ((c.id, c.created) for c in b.billing_customers)),
+    (
+        "stripe",
+        "customer",
+        "customer",
+        lambda b, at: (c.id for c in b.billing_customers if c.created <= at and not c.deleted(at)),
+    ),
     (
         "stripe",
         "subscription",
         "subscription",
-        lambda b: ((s.id, s.created) for s in b.subscriptions),
+        lambda b, at: (s.id for s in b.subscriptions if s.created <= at),
     ),
-    ("stripe", "invoice", "invoice", lambda b: ((i.id, i.created) for i in b.invoices)),
-    ("netsuite", "customer", "customer", lambda b: ((c.id, c.created) for c in b.erp_customers)),
-    ("netsuite", "invoice", "invoice", lambda b: ((e.id, e.created) for e in b.erp_invoices)),
+    ("stripe", "invoice", "invoice", lambda b, at: (i.id for i in b.invoices if i.created <= at)),
+    (
+        "netsuite",
+        "customer",
+        "customer",
+        lambda b, at: (c.id for c in b.erp_customers if c.created <= at and not c.deleted(at)),
+    ),
+    (
+        "netsuite",
+        "invoice",
+        "invoice",
+        lambda b, at: (e.id for e in b.erp_invoices if e.visible(at)),
+    ),
     (
         "zendesk",
         "organization",
         "organization",
-        lambda b: ((str(o.id), o.created) for o in b.organizations),
+        lambda b, at: (str(o.id) for o in b.organizations if o.created <= at),
     ),
-    ("zendesk", "ticket", "ticket", lambda b: ((str(t.id), t.created) for t in b.tickets)),
+    (
+        "zendesk",
+        "ticket",
+        "ticket",
+        lambda b, at: (str(t.id) for t in b.tickets if t.created <= at),
+    ),
 )
 
 
@@ -209,6 +245,6 @@ def malformed_records(
         share = profile.transport_for(system).malformed
         if share <= 0:
             continue
-        for record_id, created in records(bundle):
-            if created <= now and malformed(seed, share, system, object_name, record_id):
+        for record_id in records(bundle, now):
+            if malformed(seed, share, system, object_name, record_id):
                 yield {"system": system, "object_type": object_type, "external_id": record_id}

@@ -3,10 +3,16 @@
 Every child process runs the same simulated clock (a start instant, a wall-clock anchor and a
 speed passed through the environment), so the sandbox's world and syncwatch's "now" agree while
 time runs fast enough for the charts to move.
+
+Once everything answers, the demo supervises: a child that exits, or an embedded PostgreSQL
+that stops, is started again and reported in one line. A component that needs more than
+``RESTART_LIMIT`` restarts within ``RESTART_WINDOW_SECONDS`` is crash-looping; the demo then
+stops with the reason instead of spinning.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -26,6 +32,7 @@ from core.clock import format_instant
 from core.config import Settings
 from core.config.sources import Source
 from core.database import Database
+from core.embedded import EmbeddedPostgres
 from core.errors import SyncwatchError
 from core.users import add_user
 
@@ -38,6 +45,9 @@ DEMO_USERS: dict[str, list[str]] = {
     "admin": ["admin"],
 }
 SANDBOX_SYSTEMS = ("salesforce", "stripe", "netsuite", "zendesk", "slack")
+RESTART_LIMIT = 3
+RESTART_WINDOW_SECONDS = 300.0
+EMBEDDED = "embedded PostgreSQL"
 
 
 class DemoError(SyncwatchError):
@@ -64,9 +74,11 @@ class DemoOptions:
 
 @dataclass
 class Child:
-    """One child process and its log file."""
+    """One child process, how it was started (to start it again) and its log file."""
 
     name: str
+    args: list[str]
+    env: dict[str, str]
     process: subprocess.Popen[bytes]
     log: IO[bytes]
 
@@ -77,6 +89,10 @@ class DemoStack:
 
     options: DemoOptions
     children: list[Child] = field(default_factory=list)
+    embedded: EmbeddedPostgres | None = None
+    """The embedded server the demo's store runs on, supervised like the children."""
+    restarts: dict[str, list[float]] = field(default_factory=dict)
+    """Recent restart instants (monotonic) per component, for the crash-loop limit."""
 
     @property
     def ports(self) -> dict[str, int]:
@@ -122,6 +138,7 @@ class DemoStack:
         shutil.rmtree(work / "logs", ignore_errors=True)
         (work / "logs").mkdir(parents=True, exist_ok=True)
         if db.embedded is not None:
+            self.embedded = db.embedded
             db = Database(db.embedded.fresh_database(DEMO_DATABASE), embedded=db.embedded)
         migrations.upgrade(db)
         with db.connection() as conn:
@@ -145,7 +162,7 @@ class DemoStack:
         }
         opts = self.options
         sandbox_ports = [f"--{s}-port={p}" for s, p in self.ports.items()]
-        self._spawn(
+        self.spawn(
             "sandbox",
             ["sandbox", "serve", f"--seed={opts.seed}", f"--accounts={opts.accounts}",
              f"--log-dir={opts.work_dir / 'logs'}", *sandbox_ports],
@@ -153,17 +170,21 @@ class DemoStack:
         )  # fmt: skip
         for port in self.ports.values():
             self._wait(f"http://127.0.0.1:{port}/", "sandbox", any_status=True)
-        self._spawn(
+        self.spawn(
             "scheduler",
             ["run", "--metrics-host=127.0.0.1", f"--metrics-port={opts.metrics_port}"],
             env,
         )
         self._wait(f"http://127.0.0.1:{opts.metrics_port}/healthz", "scheduler")
-        self._spawn("dashboard", ["dashboard", f"--port={opts.dashboard_port}"], env)
+        self.spawn("dashboard", ["dashboard", f"--port={opts.dashboard_port}"], env)
         self._wait(f"http://127.0.0.1:{opts.dashboard_port}/_stcore/health", "dashboard")
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        log = (self.options.work_dir / f"{name}.log").open("wb")
+    def spawn(
+        self, name: str, args: list[str], env: dict[str, str], *, restart: bool = False
+    ) -> None:
+        """Start ``syncwatch <args>`` as the child ``name`` (a restart replaces the exited one
+        in place and appends to its log)."""
+        log = self.log_path(name).open("ab" if restart else "wb")
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             [sys.executable, "-m", "syncwatch", *args],
             env=env,
@@ -173,7 +194,15 @@ class DemoStack:
             # Its own process group: Ctrl-C reaches the demo, which stops children in order.
             start_new_session=True,
         )
-        self.children.append(Child(name, process, log))
+        child = Child(name, args, env, process, log)
+        if restart:
+            self.children = [child if c.name == name else c for c in self.children]
+        else:
+            self.children.append(child)
+
+    def log_path(self, name: str) -> Path:
+        """The log file of the child ``name``."""
+        return self.options.work_dir / f"{name}.log"
 
     def _wait(self, url: str, name: str, *, any_status: bool = False, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -195,8 +224,45 @@ class DemoStack:
         for child in self.children:
             code = child.process.poll()
             if code is not None:
-                log = self.options.work_dir / f"{child.name}.log"
-                raise DemoError(f"the {child.name} exited with code {code}: see {log}")
+                raise DemoError(
+                    f"the {child.name} exited with code {code}: see {self.log_path(child.name)}"
+                )
+
+    def supervise(self) -> list[str]:
+        """Start again what has stopped (the store first); one line per restart.
+
+        Raises DemoError when a component has already been restarted ``RESTART_LIMIT`` times
+        within ``RESTART_WINDOW_SECONDS``.
+        """
+        lines: list[str] = []
+        if self.embedded is not None and not self.embedded.is_running():
+            self._count_restart(EMBEDDED, f"see {self.embedded.log}")
+            self.embedded.restart()
+            lines.append(f"the {EMBEDDED} had stopped: restarted it")
+        for child in list(self.children):
+            code = child.process.poll()
+            if code is None:
+                continue
+            log = self.log_path(child.name)
+            self._count_restart(child.name, f"exit code {code}, see {log}")
+            child.log.close()
+            # What it started (Streamlit, under `syncwatch dashboard`) is in its process group
+            # and would hold the port the new one needs.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.process.pid, signal.SIGKILL)
+            self.spawn(child.name, child.args, child.env, restart=True)
+            lines.append(f"the {child.name} exited with code {code}: restarted it (log: {log})")
+        return lines
+
+    def _count_restart(self, name: str, detail: str) -> None:
+        now = time.monotonic()
+        recent = [t for t in self.restarts.get(name, []) if now - t < RESTART_WINDOW_SECONDS]
+        if len(recent) >= RESTART_LIMIT:
+            raise DemoError(
+                f"the {name} stopped again after {RESTART_LIMIT} restarts within "
+                f"{RESTART_WINDOW_SECONDS / 60:.0f} minutes, so it is not restarted ({detail})"
+            )
+        self.restarts[name] = [*recent, now]
 
     def stop(self, timeout: float = 30) -> None:
         """Stop every child (last started first), killing any that does not stop in time."""

@@ -9,6 +9,11 @@ into one, and a PostgreSQL advisory lock per job keeps two ``syncwatch run`` pro
 database from running the same job together. Polls, rollups and match refreshes also run once
 per interval across all workers: each records its start in ``job_start``, and a worker whose
 timer fires soon after another worker's run skips its own.
+
+A stop is bounded by ``STOP_GRACE_SECONDS``: polls abandon their retries and waits at once and
+end after the page in hand is committed (the run recorded as interrupted, the source's health
+untouched, the poll's interval claim released so the next start polls at once); other jobs get
+the rest of the grace to finish, and whatever still runs then is left to the caller.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -29,11 +35,13 @@ from prometheus_client import Counter, Histogram
 from alerts.engine import evaluate_alerts
 from alerts.outbox import deliver_due
 from alerts.weekly_message import send_weekly_report
+from collectors.errors import PollStoppedError
 from collectors.registry import build_connector
 from collectors.runner import collect_source
 from core.clock import Clock
 from core.config import Settings
 from core.database import Database
+from core.errors import DatabaseUnavailableError
 from core.locks import advisory_lock
 from metrics.engine import compute
 from metrics.history import roll_up
@@ -48,6 +56,9 @@ ROLLUP_EVERY = timedelta(minutes=5)
 MATCHING_EVERY = timedelta(minutes=15)
 SPACING_SLACK = 0.9
 """A spaced job runs when its last start is at least this share of its interval ago."""
+STOP_GRACE_SECONDS = 8.0
+"""How long a stop waits for running jobs: with the rest of shutdown, within the 10 s that
+orchestrators commonly allow between SIGTERM and SIGKILL."""
 
 JOB_RUNS = Counter(
     "syncwatch_job_runs_total", "Scheduled job runs, by job and outcome.", ["job", "outcome"]
@@ -84,6 +95,12 @@ class Service:
         self.clock = clock
         self._fresh_data = threading.Event()
         self._last_compute = 0.0
+        self.stopping = threading.Event()
+        """Set by ``stop``: polls end after their committed page, queued jobs do not start."""
+        self.interrupted: list[str] = []
+        """The jobs a stop interrupted (each resumes from its last committed page)."""
+        self._running: set[str] = set()
+        self._idle = threading.Condition()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -128,10 +145,24 @@ class Service:
         self.scheduler.start()
         log.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
 
-    def stop(self) -> None:
-        """Let running jobs finish, then stop."""
-        self.scheduler.shutdown(wait=True)
-        log.info("scheduler stopped")
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> list[str]:
+        """Stop within ``grace`` seconds; return the jobs still running then (sorted).
+
+        A job still running is the caller's to abandon: its open transaction is rolled back
+        when the process exits, and its next run redoes the work.
+        """
+        with self._idle:
+            self.stopping.set()
+        # Not waiting here: a job blocked in a long query or request must not hold the stop.
+        self.scheduler.shutdown(wait=False)
+        with self._idle:
+            self._idle.wait_for(lambda: not self._running, timeout=grace)
+            left = sorted(self._running)
+        if left:
+            log.warning("scheduler stopped after %.0f s with %s still running", grace, left)
+        else:
+            log.info("scheduler stopped")
+        return left
 
     def run_job(
         self, job_id: str, action: Callable[[], None], spacing: timedelta | None = None
@@ -139,8 +170,30 @@ class Service:
         """Run one job under its advisory lock, recording its outcome; never raises.
 
         With ``spacing``, the run is skipped when any worker started the job less than
-        ``SPACING_SLACK`` of that interval ago.
+        ``SPACING_SLACK`` of that interval ago. Once the service is stopping a queued job is
+        skipped, and a poll the stop interrupts returns "stopped".
         """
+        with self._idle:
+            if self.stopping.is_set():
+                JOB_RUNS.labels(job_id, "skipped").inc()
+                return "skipped"
+            self._running.add(job_id)
+        try:
+            return self._run_locked(job_id, action, spacing)
+        # Without the store nothing can be locked or recorded: one line, and the next firing
+        # tries again (the server may be restarting).
+        except (DatabaseUnavailableError, psycopg.OperationalError) as exc:
+            JOB_RUNS.labels(job_id, "failed").inc()
+            log.error("%s: the store cannot be reached: %s", job_id, _first_line(exc))
+            return "failed"
+        finally:
+            with self._idle:
+                self._running.discard(job_id)
+                self._idle.notify_all()
+
+    def _run_locked(
+        self, job_id: str, action: Callable[[], None], spacing: timedelta | None
+    ) -> str:
         started = time.perf_counter()
         with advisory_lock(self.db, f"job:{job_id}") as held:
             if not held:
@@ -153,11 +206,19 @@ class Service:
                 return "skipped"
             try:
                 action()
+            except PollStoppedError as exc:
+                if spacing is not None:
+                    self._release_start(job_id)
+                self.interrupted.append(job_id)
+                JOB_RUNS.labels(job_id, "stopped").inc()
+                log.info(
+                    "%s interrupted (%s); it resumes from its last committed page", job_id, exc
+                )
+                return "stopped"
             # The scheduler must outlive any one job's failure: the failure is logged, counted
             # and stored as job health, where an alert rule picks it up.
             except Exception as exc:
-                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                reason = f"{type(exc).__name__}: {detail}"
+                reason = f"{type(exc).__name__}: {_first_line(exc)}"
                 self._record(job_id, started, reason)
                 JOB_RUNS.labels(job_id, "failed").inc()
                 log.error("%s failed: %s", job_id, reason)
@@ -177,6 +238,11 @@ class Service:
                 (job_id, spacing * SPACING_SLACK),
             ).fetchone()
         return row is not None
+
+    def _release_start(self, job_id: str) -> None:
+        """Forget this run's start, so the interrupted job runs at the next start of any worker."""
+        with self.db.connection() as conn:
+            conn.execute("DELETE FROM job_start WHERE job = %s", (job_id,))
 
     def _record(self, job_id: str, started: float, reason: str | None) -> None:
         duration_ms = int((time.perf_counter() - started) * 1000)
@@ -207,9 +273,10 @@ class Service:
 
     def _collector(self, name: str) -> Callable[[], None]:
         def collect() -> None:
-            connector = build_connector(name, self.settings.sources[name], clock=self.clock)
+            source = self.settings.sources[name]
+            connector = build_connector(name, source, clock=self.clock, stop=self.stopping)
             try:
-                collect_source(self.db, connector, clock=self.clock)
+                collect_source(self.db, connector, clock=self.clock, stop=self.stopping)
             finally:
                 connector.close()
             # Fresh data: the next compute tick computes rather than waiting for the interval.
@@ -244,6 +311,11 @@ class Service:
 
     def _weekly(self) -> None:
         send_weekly_report(self.db, self.settings, self.clock.now())
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _spaced(job_id: str, action: Callable[[], None], interval: timedelta) -> Job:

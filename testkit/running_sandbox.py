@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from sandbox.credentials import SandboxCredentials
 from sandbox.generator import WorldSpec, generate_world
 from sandbox.logwriter import MiddlewareLogWriter
 from sandbox.profile import Profile, load_profile
-from sandbox.server import build_apps
+from sandbox.server import build_apps, log_writer
 from testkit.servers import running_app
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -32,11 +32,16 @@ class RunningSandbox:
     urls: dict[str, str]
     log_dir: Path
     apps: dict[str, Any]
+    writer: MiddlewareLogWriter
 
     def write_logs(self) -> int:
         """Write every log line stamped up to the clock's now; return how many were new."""
-        writer = MiddlewareLogWriter(self.log_dir, self.spec.profile.log_rotate_bytes)
-        return writer.write_until(self.world.log_events, self.clock.now())
+        return self.writer.write_until(self.world.log_events, self.clock.now())
+
+    def move_to(self, at: datetime) -> int:
+        """Move the simulated clock to ``at`` and write the log lines due by then."""
+        self.clock.start = at
+        return self.write_logs()
 
 
 def profile_with(base: str = "clean", **changes: Any) -> Profile:
@@ -57,18 +62,22 @@ def running_sandbox(
     seed: int = 7,
     profile: Profile | None = None,
     now: datetime = NOW,
+    horizon: timedelta = timedelta(0),
     speed: float = 0.0,
 ) -> Iterator[RunningSandbox]:
     """Generate a world and serve all four simulators on free loopback ports."""
-    spec = WorldSpec(seed=seed, profile=profile or profile_with(accounts=60), now=now)
+    spec = WorldSpec(
+        seed=seed, profile=profile or profile_with(accounts=60), now=now, horizon=horizon
+    )
     world = generate_world(spec)
     clock = SimulatedClock(now, speed)
     credentials = SandboxCredentials()
     apps = build_apps(world, clock, spec, credentials)
     log_dir = tmp_path / "middleware-logs"
     log_dir.mkdir()
+    writer = log_writer(spec, log_dir)
     with ExitStack() as stack:
         urls = {name: stack.enter_context(running_app(app)) for name, app in apps.items()}
-        sandbox = RunningSandbox(spec, world, clock, credentials, urls, log_dir, apps)
+        sandbox = RunningSandbox(spec, world, clock, credentials, urls, log_dir, apps, writer)
         sandbox.write_logs()
         yield sandbox

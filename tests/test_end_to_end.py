@@ -2,7 +2,9 @@
 
 The demo runs in a child process on free loopback ports against a test database; the test
 checks it from the outside the way a person would, stops it with Ctrl-C (SIGINT) and checks
-that no process and no listening port is left behind.
+that no process and no listening port is left behind. A second run, on the embedded
+PostgreSQL, kills the scheduler and the dashboard and stops the server, and checks that the demo
+brings each back.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 import pytest
 
 from core.database import Database
@@ -170,3 +174,91 @@ def test_the_demo_stack_collects_computes_alerts_serves_and_stops_cleanly(
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))
             s.listen()
+
+
+def postmaster(data_dir: Path) -> tuple[int, str]:
+    """The embedded server's postmaster pid and socket folder, from its lock file."""
+    lines = (data_dir / "postmaster.pid").read_text(encoding="utf-8").splitlines()
+    return int(lines[0]), lines[4]
+
+
+def test_the_demo_restarts_what_stops(tmp_path: Path, repo_root: Path) -> None:
+    base = free_port_run(7)
+    sandbox, dashboard, metrics = base, base + 5, base + 6
+    env = dict(os.environ)
+    for name in ("DATABASE_URL", "SYNCWATCH_DATA_DIR", "SYNCWATCH_NOW", "SYNCWATCH_SPEED",
+                 "SYNCWATCH_CLOCK_ANCHOR"):  # fmt: skip
+        env.pop(name, None)
+    data_dir = tmp_path / "pg"
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "syncwatch", "--config", "examples/demo.yaml",
+         "--data-dir", str(data_dir), "demo", "--accounts=60", f"--sandbox-port={sandbox}",
+         f"--dashboard-port={dashboard}", f"--metrics-port={metrics}",
+         f"--work-dir={tmp_path / 'demo'}"],
+        cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+
+    def read() -> None:
+        assert demo.stdout is not None
+        for line in demo.stdout:
+            lines.append(line.rstrip("\n"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    def said(text: str) -> bool:
+        return any(text in line for line in lines)
+
+    def healthy_store() -> bool:
+        health = json.loads(get(f"http://127.0.0.1:{metrics}/healthz"))
+        return bool(health["database"] == "ok")
+
+    def newest_run() -> int:
+        """The newest collector run's id (-1 while the store does not answer)."""
+        _, socket_dir = postmaster(data_dir)
+        url = f"postgresql://postgres:@/syncwatch_demo?host={socket_dir}"
+        try:
+            with psycopg.connect(url, connect_timeout=5) as conn:
+                row = conn.execute("SELECT coalesce(max(id), 0) FROM collector_run").fetchone()
+        except psycopg.OperationalError:
+            return -1
+        return int(row[0]) if row else 0
+
+    try:
+        eventually(lambda: said("syncwatch is running:"), "the demo to start", timeout=240)
+        scheduler = next(p for p in psutil.Process(demo.pid).children() if "run" in p.cmdline())
+        scheduler.kill()
+        eventually(lambda: said("the scheduler exited with code -9: restarted it"), "a restart")
+        eventually(healthy_store, "the restarted scheduler")
+
+        # Killed, `syncwatch dashboard` leaves its Streamlit server behind on the port.
+        next(p for p in psutil.Process(demo.pid).children() if "dashboard" in p.cmdline()).kill()
+        eventually(lambda: said("the dashboard exited with code -9: restarted it"), "a restart")
+        eventually(
+            lambda: b"ok" in get(f"http://127.0.0.1:{dashboard}/_stcore/health"),
+            "the restarted dashboard",
+        )
+        assert not any("exited with code 1" in line for line in lines), lines
+
+        pid, _ = postmaster(data_dir)
+        before = eventually(lambda: max(newest_run(), 0) or None, "a collector run")
+        os.kill(pid, signal.SIGINT)  # a fast shutdown: the server stops
+        eventually(lambda: said("the embedded PostgreSQL had stopped: restarted it"), "a restart")
+        eventually(healthy_store, "the store behind the scheduler again")
+        eventually(lambda: newest_run() > before, "a collector run after the restart")
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            demo.wait(timeout=90)
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+        reader.join(10)
+        if demo.stdout is not None:
+            demo.stdout.close()
+    output = "\n".join(lines)
+    assert demo.returncode == 0, output
+    assert "stopped." in output
+    restarts = [line for line in lines if "restarted it" in line]
+    assert len(restarts) == 3, output

@@ -10,7 +10,8 @@ from app.exception_panel import exception_panel
 from app.filters import current_window
 from app.queries import finance
 from app.session import page_guard
-from core.money import format_amount, format_money, major
+from core.display import money as money_text
+from core.money import major
 
 AGE_ORDER = ["lt_1h", "1h_24h", "1d_7d", "gt_7d"]
 
@@ -32,8 +33,13 @@ def main() -> None:
         cols = st.columns(max(1, min(len(totals), 4)))
         for col, (currency, amount) in zip(cols, totals.items(), strict=False):
             parts = money.loc[currency]
-            detail = ", ".join(f"{m}: {format_money(v, str(currency))}" for m, v in parts.items())
-            col.metric(f"At risk ({currency})", format_amount(amount, str(currency)), help=detail)
+            exact = money_text(amount, str(currency))
+            detail = ", ".join(f"{m}: {money_text(v, str(currency))}" for m, v in parts.items())
+            col.metric(
+                f"At risk ({currency})",
+                money_text(amount, str(currency), compact=True),
+                help=f"Exactly {exact}: {detail}",
+            )
     help_line("Unposted (failed or silent) and mismatched invoices; per currency, never summed.")
     left, right = st.columns(2)
     with left:

@@ -10,7 +10,7 @@ from app.queries import records
 from app.queries.core import Frame
 from app.session import page_guard
 from app.text import plain
-from core.money import format_money
+from core.display import money
 
 _DETAILS = (
     "name", "status", "account_ref", "link_ref", "parent_ref", "created_at", "updated_at",
@@ -77,7 +77,7 @@ def _cards(frame: Frame) -> None:
         with st.container(border=True):
             st.markdown(f"{plain(row['object_type'])} **{plain(row['external_id'])}**")
             if row.get("amount_minor") is not None and row.get("currency"):
-                st.markdown(plain(format_money(row["amount_minor"], row["currency"])))
+                st.markdown(plain(money(row["amount_minor"], row["currency"])))
             details = {k: row[k] for k in _DETAILS if row.get(k) not in (None, "", False)}
             st.caption(" · ".join(f"{k}: {plain(v)}" for k, v in details.items()))
 

@@ -11,7 +11,7 @@ from app.filters import current_window, wall_clock
 from app.queries import revops
 from app.queries.core import Frame
 from app.session import page_guard
-from core.money import format_money
+from core.display import money as money_text
 from core.roles import Identity, NotAllowedError
 from metrics.matching import MatchError
 
@@ -72,7 +72,7 @@ def _money_tiles(counts: Frame, name: str, heading: str, empty: str) -> None:
         st.caption(empty)
     for row in money.itertuples():
         st.metric(f"{row.labels['system']} · {row.labels['currency']}",
-                  format_money(row.value, row.labels["currency"]))  # fmt: skip
+                  money_text(row.value, row.labels["currency"]))  # fmt: skip
 
 
 def _suggestions(identity: Identity, frame: Frame) -> None:

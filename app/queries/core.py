@@ -3,20 +3,29 @@
 Authorisation happens in ``load`` *before* the cached call, so a cache hit can never skip it.
 Every query takes the same named parameters (see ``Window.params``), which lets the benchmark
 run each one beside a raw psycopg baseline of the very same SQL.
+
+When the store cannot be reached, a page says so in one sentence (``store_outage_notice``)
+instead of showing the exception: its text names hosts and its traceback our files.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import pandas as pd  # type: ignore[import-untyped]
 import psycopg
 import streamlit as st
 
 from app.runtime import runtime
+from core.errors import DatabaseUnavailableError
 from core.roles import Identity, Topic, authorize
+
+log = logging.getLogger(__name__)
 
 Frame = Any  # pandas.DataFrame (pandas ships no type information here)
 TTL_SECONDS: Final = 30
@@ -69,6 +78,32 @@ class Window:
             "metrics": [],
             **extra,
         }
+
+
+STORE_UNREACHABLE: Final = (
+    "The syncwatch store cannot be reached right now: try again in a minute, and tell an "
+    "administrator if it goes on."
+)
+STORE_DOWN: Final = (DatabaseUnavailableError, psycopg.OperationalError)
+"""A store outage: the server is unreachable, stopped or restarting (psycopg_pool's
+PoolTimeout is an OperationalError)."""
+
+
+def show_store_unreachable(exc: Exception) -> NoReturn:
+    """Log why the store is down, tell the person in one sentence and end the run."""
+    # The reason is for the administrator's log; the page shows no host, path or exception.
+    log.warning("the store cannot be reached: %s", " ".join(str(exc).split()) or type(exc).__name__)
+    st.error(STORE_UNREACHABLE, icon=":material/cloud_off:")
+    st.stop()
+
+
+@contextmanager
+def store_outage_notice() -> Iterator[None]:
+    """Turn a store outage inside the block into the one-sentence notice."""
+    try:
+        yield
+    except STORE_DOWN as exc:
+        show_store_unreachable(exc)
 
 
 def run(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> Frame:

@@ -24,7 +24,7 @@ MONEY_AT_RISK = Query(
     "executive.money_at_risk",
     "executive",
     """
-    SELECT metric, currency, count(*) AS items, sum(amount_minor) AS amount_minor
+    SELECT metric, currency, count(*) AS items, sum(abs(amount_minor)) AS amount_minor
     FROM exception_item
     WHERE resolved_at IS NULL AND amount_minor IS NOT NULL AND currency IS NOT NULL
       AND metric = ANY (%(risk_metrics)s::text[])

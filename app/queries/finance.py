@@ -8,7 +8,13 @@ from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, OPEN_ITEMS
 from core.roles import Identity
 
-FINANCE_METRICS: Final = ["posting_failures", "silent_misses", "amount_mismatches"]
+FAILURE_METRICS: Final = [
+    "posting_failures",
+    "silent_misses",
+    "payment_posting_failures",
+    "payment_silent_misses",
+]
+FINANCE_METRICS: Final = [*FAILURE_METRICS, "amount_mismatches"]
 LAG_FLOWS: Final = ["invoice_billing_to_erp", "payment_billing_to_erp"]
 
 BUCKETS = Query(
@@ -16,9 +22,9 @@ BUCKETS = Query(
     "finance",
     """
     SELECT metric, labels ->> 'age_bucket' AS age_bucket, currency, count(*) AS items,
-           sum(amount_minor) AS amount_minor
+           sum(abs(amount_minor)) AS amount_minor
     FROM exception_item
-    WHERE resolved_at IS NULL AND metric IN ('posting_failures', 'silent_misses')
+    WHERE resolved_at IS NULL AND metric = ANY (%(failure_metrics)s::text[])
     GROUP BY metric, labels ->> 'age_bucket', currency
     ORDER BY metric, age_bucket, currency
     """,
@@ -29,8 +35,8 @@ LAG_PARAMS: Final = {"names": ["sync_lag_seconds"], "flows": LAG_FLOWS, "quantil
 
 
 def buckets(identity: Identity | None, window: Window) -> Frame:
-    """Posting failures and silent misses per age bucket and currency."""
-    return load(identity, BUCKETS, window.params())
+    """Posting failures and silent misses (invoices and payments) per age bucket and currency."""
+    return load(identity, BUCKETS, window.params(failure_metrics=FAILURE_METRICS))
 
 
 def lag_trend(identity: Identity | None, window: Window) -> Frame:
@@ -44,7 +50,7 @@ def items(identity: Identity | None, window: Window) -> Frame:
 
 
 QUERIES: Final = [
-    (BUCKETS, {}),
+    (BUCKETS, {"failure_metrics": FAILURE_METRICS}),
     (LAG_TREND, LAG_PARAMS),
     (ITEMS, {"metrics": FINANCE_METRICS}),
 ]

@@ -26,18 +26,22 @@ LAG = Query("integration.lag", "integration", HISTORY)
 BACKLOG = Query("integration.backlog", "integration", HISTORY)
 ITEMS = Query("integration.items", "integration", OPEN_ITEMS)
 RATES = Query("integration.rates", "integration", LATEST_WITH_PRIOR)
-# Freshness is its metric's one SQL definition, evaluated at the window's end (``now``).
+# Health and freshness are their metrics' one SQL definitions, evaluated at the window's end
+# (``now``): a run left by a dead process shows at once, as in alerts and the exporter.
 COLLECTORS = Query(
     "integration.collectors",
     "integration",
     f"""
-    SELECT h.source, h.healthy, h.reason, h.last_success_at, h.last_attempt_at,
-           f.value AS freshness_seconds,
+    SELECT h.source, coalesce(ok.value = 1, h.healthy) AS healthy, h.reason, h.last_success_at,
+           h.last_attempt_at, f.value AS freshness_seconds,
            r.stream AS last_stream, r.status AS last_status, r.records AS last_records,
            r.api_calls AS last_api_calls, r.rate_limited AS last_rate_limited,
            r.error AS last_error,
            (SELECT count(*) FROM quarantine q WHERE q.source = h.source) AS quarantined
     FROM source_health h
+    LEFT JOIN (
+        {sql_text("metrics", "collector_healthy")}
+    ) ok (name, labels, value, unit) ON ok.labels ->> 'source' = h.source
     LEFT JOIN (
         {sql_text("metrics", "collector_freshness_seconds")}
     ) f (name, labels, value, unit) ON f.labels ->> 'source' = h.source

@@ -43,7 +43,8 @@ WHERE s.name = ANY (%(names)s::text[])
 ORDER BY h.ts
 """
 
-# Open exception items of some metrics, largest amounts first, with the record to drill into.
+# Open exception items of some metrics, largest amounts first (by size: a mismatch's difference
+# may be negative), with the record to drill into.
 # Each metric's largest open items are read in index order, then merged: the same rows as one
 # sort of every open item of those metrics, without reading them all.
 OPEN_ITEMS = """
@@ -57,9 +58,9 @@ CROSS JOIN LATERAL (
     WHERE resolved_at IS NULL AND metric = m.metric
       AND (%(flow)s::text IS NULL OR labels ->> 'flow' IS NULL OR labels ->> 'flow' = %(flow)s)
       AND (%(system)s::text IS NULL OR system = %(system)s)
-    ORDER BY amount_minor DESC NULLS LAST, id
+    ORDER BY abs(amount_minor) DESC NULLS LAST, id
     LIMIT %(limit)s
 ) i
-ORDER BY i.amount_minor DESC NULLS LAST, i.id
+ORDER BY abs(i.amount_minor) DESC NULLS LAST, i.id
 LIMIT %(limit)s
 """

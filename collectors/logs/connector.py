@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 from collectors.base import Page, Stream
 from collectors.http import SourceClient
 from collectors.logs.parser import parse_line
-from collectors.logs.tailer import Chunk, LogTailer, marks_of, position_of
+from collectors.logs.tailer import Chunk, Line, LogTailer, marks_of, position_of
 from core.clock import Clock
-from core.config.sources import MiddlewareLogSource
+from core.config.sources import MiddlewareLogSource, RecordLimits
 from core.errors import RecordError
 
 PAGE_LINES = 2000
@@ -45,14 +45,20 @@ class LogEventStream(Stream):
 
     def _page(self, chunk: Chunk, position: dict[str, Any]) -> Page:
         page = self.new_page(position)
-        for number, raw in enumerate(chunk.lines, start=chunk.first_line):
+        for number, line in enumerate(chunk.lines, start=chunk.first_line):
             location = f"{chunk.path.name}:{number}"
-            try:
-                text = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if not line.whole:
                 page.size += 1
-                self._refuse(page, text, location, RecordError("line is not valid UTF-8"))
+                self._refuse_long(page, line, location)
+                continue
+            try:
+                text = line.data.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                text = line.data.decode("utf-8", errors="replace").rstrip("\r\n")
+                page.size += 1
+                bad = line.data[exc.start : exc.start + 1].hex()
+                error = RecordError(f"line is not valid UTF-8: byte 0x{bad} at byte {exc.start:,}")
+                self._refuse(page, text, location, error)
                 continue
             if not text.strip():
                 continue  # a blank line holds no event and no error
@@ -67,6 +73,16 @@ class LogEventStream(Stream):
         """Keep the line as written, with where it was read and why it was refused."""
         page.quarantine(text, str(error), missing_field=error.missing_field, location=location)
 
+    def _refuse_long(self, page: Page, line: Line, location: str) -> None:
+        """Keep the start of a line over the limit, identified by a digest of all of it."""
+        # The size counts the line break; the limit does not.
+        reason = (
+            f"line is {line.size - 1:,} bytes long, over max_line_bytes "
+            f"({self.tailer.max_line_bytes:,}); its first {len(line.data):,} bytes are kept"
+        )
+        text = line.data.decode("utf-8", errors="replace")
+        page.quarantine(text, reason, location=location, digest=line.digest)
+
 
 class LogConnector:
     """A configured set of middleware log files."""
@@ -74,7 +90,9 @@ class LogConnector:
     def __init__(self, name: str, settings: MiddlewareLogSource) -> None:
         self.name = name
         self.client: SourceClient | None = None
-        self._streams = [LogEventStream(name, LogTailer(settings.path, PAGE_LINES))]
+        self.limits: RecordLimits = settings
+        tailer = LogTailer(settings.path, PAGE_LINES, settings.max_line_bytes)
+        self._streams = [LogEventStream(name, tailer)]
 
     def streams(self) -> Sequence[Stream]:
         """The one event stream."""

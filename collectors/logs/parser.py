@@ -54,7 +54,15 @@ def parse_line(text: str, origin: str) -> LogEventRow:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RecordError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        # Some messages end in "at" themselves ("Invalid control character at").
+        raise RecordError(
+            f"not JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}"
+        ) from None
+    except ValueError as exc:
+        # Python refuses some valid JSON, such as an integer of more than 4,300 digits.
+        raise RecordError(f"not readable JSON: {exc}") from None
+    except RecursionError:
+        raise RecordError("not readable JSON: nested too deeply") from None
     if not isinstance(obj, dict):
         raise RecordError(f"not a JSON object but {type(obj).__name__}")
     status = _required_text(obj, "status")

@@ -5,16 +5,24 @@ file (same inode) and creates a new one (new inode) in its place, so a renamed f
 its end from where it stopped and the new file from its start. A file shorter than its stored
 offset was truncated and is read again from the start. Only complete lines count: a last line
 without its newline is still being written and waits for the next poll.
+
+A line longer than the limit is never held whole: its first bytes, its size and a digest of all
+of it are kept, for the quarantine, and the rest is read past.
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from core.store.text import EXCERPT_CHARS, storable
+
+_BLOCK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +34,26 @@ class FileMark:
     line: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        """The mark as stored in the stream position."""
-        return {"path": self.path, "offset": self.offset, "line": self.line}
+        """The mark as stored in the stream position.
+
+        The path only informs (files are found by inode), so a name that is not UTF-8, which
+        Python holds with surrogates the store refuses, is stored with U+FFFD instead.
+        """
+        return {"path": storable(self.path)[0], "offset": self.offset, "line": self.line}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One complete line; past the limit only its start, with its size and a digest of it all."""
+
+    data: bytes
+    size: int
+    digest: bytes | None = None
+
+    @property
+    def whole(self) -> bool:
+        """Whether ``data`` is the whole line."""
+        return self.digest is None
 
 
 @dataclass(slots=True)
@@ -38,7 +64,7 @@ class Chunk:
     path: Path
     first_line: int
     mark: FileMark
-    lines: list[bytes] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
 
 
 def marks_of(position: Mapping[str, Any] | None) -> dict[str, FileMark]:
@@ -58,9 +84,10 @@ def position_of(marks: Mapping[str, FileMark]) -> dict[str, Any]:
 class LogTailer:
     """Reads the new complete lines of every file matching a glob, in chunks."""
 
-    def __init__(self, pattern: str, chunk_lines: int) -> None:
+    def __init__(self, pattern: str, chunk_lines: int, max_line_bytes: int) -> None:
         self.pattern = pattern
         self.chunk_lines = chunk_lines
+        self.max_line_bytes = max_line_bytes
 
     def scan(
         self, marks: Mapping[str, FileMark]
@@ -108,15 +135,31 @@ class LogTailer:
             handle.seek(start.offset)
             offset, line = start.offset, start.line
             chunk = Chunk(inode, path, line + 1, start)
-            for raw in handle:
-                if not raw.endswith(b"\n"):
-                    break
-                offset += len(raw)
+            for read in self._lines(handle):
+                offset += read.size
                 line += 1
-                chunk.lines.append(raw)
+                chunk.lines.append(read)
                 chunk.mark = FileMark(str(path), offset, line)
                 if len(chunk.lines) == self.chunk_lines:
                     yield chunk
                     chunk = Chunk(inode, path, line + 1, chunk.mark)
             if chunk.lines:
                 yield chunk
+
+    def _lines(self, handle: IO[bytes]) -> Iterator[Line]:
+        """The complete lines from the handle's position; an over-long one is read past."""
+        while True:
+            raw = handle.readline(self.max_line_bytes + 1)
+            if raw.endswith(b"\n"):
+                yield Line(raw, len(raw))
+                continue
+            if len(raw) <= self.max_line_bytes:
+                return  # the end of the file, or a last line still being written
+            start, digest, size = raw[:EXCERPT_CHARS], hashlib.sha256(raw), len(raw)
+            while not raw.endswith(b"\n"):
+                raw = handle.readline(_BLOCK)
+                if not raw:
+                    return  # an over-long line still being written: read past it when complete
+                digest.update(raw)
+                size += len(raw)
+            yield Line(start, size, digest.digest())

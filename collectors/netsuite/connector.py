@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,14 @@ from collectors.base import Stream
 from collectors.http import Authenticator, SourceClient
 from collectors.netsuite.auth import BearerAuth, TokenBasedAuth
 from collectors.netsuite.responses import classify
-from collectors.netsuite.streams import CustomerStream, InvoiceStream
+from collectors.netsuite.streams import (
+    CustomerDeletionStream,
+    CustomerKeys,
+    CustomerStream,
+    InvoiceDeletionStream,
+    InvoiceKeys,
+    InvoiceStream,
+)
 from collectors.netsuite.suiteql import SuiteQL
 from core.clock import Clock
 from core.config.base import read_secret
@@ -19,9 +27,17 @@ from core.config.sources import NetSuiteOAuth1, NetSuiteSource
 class NetSuiteConnector:
     """A configured NetSuite account: customers and invoices over SuiteQL."""
 
-    def __init__(self, name: str, settings: NetSuiteSource) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: NetSuiteSource,
+        clock: Clock,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.name = name
+        self.limits = settings  # its RecordLimits: how much text one record may carry
         self.settings = settings
+        self.clock = clock
         auth, secrets = _auth(settings)
         self.http = SourceClient(
             name,
@@ -34,16 +50,22 @@ class NetSuiteConnector:
             budget=settings.request_budget,
             classifier=classify,
             secrets=secrets,
+            stop=stop,
         )
         # The runner's protocol types the client as optional (file sources have none).
         self.client: SourceClient | None = self.http
         self.suiteql = SuiteQL(self.http)
 
     def streams(self) -> Sequence[Stream]:
-        """Customers, then invoices."""
+        """Customers, invoices, their deletions, then the daily id reconciliation."""
+        args = (self.name, self.suiteql, self.settings)
         return [
-            CustomerStream(self.name, self.suiteql, self.settings),
-            InvoiceStream(self.name, self.suiteql, self.settings),
+            CustomerStream(*args),
+            InvoiceStream(*args),
+            CustomerDeletionStream(*args),
+            InvoiceDeletionStream(*args),
+            CustomerKeys(*args, self.clock),
+            InvoiceKeys(*args, self.clock),
         ]
 
     def api_usage(self) -> dict[str, Any] | None:
@@ -72,8 +94,9 @@ def _auth(settings: NetSuiteSource) -> tuple[Authenticator, tuple[str, ...]]:
     return BearerAuth(token), (token,)
 
 
-def build_connector(name: str, settings: NetSuiteSource, *, clock: Clock) -> NetSuiteConnector:
-    """The connector the runner polls."""
-    # Positions come from the account's own lastmodifieddate, so the evaluation clock is unused.
-    del clock
-    return NetSuiteConnector(name, settings)
+def build_connector(
+    name: str, settings: NetSuiteSource, *, clock: Clock, stop: threading.Event | None = None
+) -> NetSuiteConnector:
+    """The connector the runner polls (the clock paces only the id reconciliation; ``stop``:
+    the process's stop event, which ends retries and waits at once)."""
+    return NetSuiteConnector(name, settings, clock, stop)

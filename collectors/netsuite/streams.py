@@ -1,18 +1,22 @@
 """NetSuite streams: SuiteQL read by lastmodifieddate in keyset windows, paged by offset.
 
-How the windows are cut and followed is in ``collectors.netsuite.windows``.
+How the windows are cut and followed is in ``collectors.netsuite.windows``. Deletions come from
+the deletion log (the ``DeletedRecord`` table, read the same way by ``deleteddate``); a daily
+ids-only reconciliation catches what the log no longer holds.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from collectors.base import Page, PagedStream, Position, Raw, require
+from collectors.base import Page, PagedStream, Paginator, Position, Raw, require
+from collectors.errors import FatalSourceError
 from collectors.netsuite.suiteql import (
+    Rows,
     SuiteQL,
     local_of,
     local_text,
@@ -27,10 +31,13 @@ from collectors.netsuite.windows import (
     WindowPaginator,
     WindowResponse,
 )
+from collectors.reconcile import KeyReconciliation
 from collectors.state import advanced, cursor_of, incremental_start
+from core.clock import Clock
 from core.config.sources import NetSuiteSource
 from core.errors import RecordError
 from core.money import currency_code, to_minor
+from core.store.deletions import Deletion
 from core.store.records import CanonicalRecord
 
 SYSTEM = "netsuite"
@@ -43,10 +50,14 @@ def _optional(raw: Raw, column: str) -> str | None:
 
 
 class SuiteQLStream(PagedStream[WindowPage, WindowResponse]):
-    """One record type read incrementally by lastmodifieddate."""
+    """One record type read incrementally by a date column (lastmodifieddate) and its key.
+
+    The select aliases the date as ``MODIFIED_LOCAL`` text and the key as ``id``.
+    """
 
     primary_key: ClassVar[str] = "id"
     cursor_field: ClassVar[str | None] = MODIFIED
+    key_column: ClassVar[str] = "id"
 
     def __init__(self, source: str, suiteql: SuiteQL, settings: NetSuiteSource) -> None:
         super().__init__(source)
@@ -63,24 +74,28 @@ class SuiteQLStream(PagedStream[WindowPage, WindowResponse]):
         return []
 
     @abstractmethod
-    def parse(self, raw: Raw) -> CanonicalRecord:
+    def parse(self, raw: Raw) -> CanonicalRecord | Deletion:
         """One item in canonical form."""
 
     def query(self, window: str | None) -> str:
         """The window's query in its stable order."""
         conditions = [*self.filters(), *([window] if window else [])]
         where = " AND ".join(f"({c})" for c in conditions)
-        return f"{self.select()}{f' WHERE {where}' if where else ''} ORDER BY {MODIFIED}, id"
+        order = f"{self.cursor_field}, {self.key_column}"
+        return f"{self.select()}{f' WHERE {where}' if where else ''} ORDER BY {order}"
 
     def paginator(self, position: Position | None) -> WindowPaginator:
         """Windows from the watermark less the look-back (everything at first)."""
+        column = self.cursor_field or MODIFIED
         start = incremental_start(position, self.settings.lookback)
-        condition = None if start is None else f"{MODIFIED} >= {to_date(local_of(start, self.tz))}"
+        condition = None if start is None else f"{column} >= {to_date(local_of(start, self.tz))}"
         return WindowPaginator(
             self.name,
             condition,
             page_size=self.settings.page_size,
             window_rows=self.settings.window_rows,
+            column=column,
+            key=self.key_column,
         )
 
     def request(self, value: WindowPage) -> WindowResponse:
@@ -193,3 +208,115 @@ class InvoiceStream(SuiteQLStream):
             paid_at=updated if status == self.settings.paid_status else None,
             payload=dict(raw),
         )
+
+
+class DeletionStream(SuiteQLStream):
+    """One record type's deletions from the deletion log, read by ``deleteddate``.
+
+    A deleted record keeps its last collected state and is marked deleted; a deletion of a
+    record never collected changes nothing.
+    """
+
+    cursor_field: ClassVar[str | None] = "deleteddate"
+    key_column: ClassVar[str] = "recordid"
+    record_type: ClassVar[str]
+
+    def select(self) -> str:
+        """The deletion log's columns, keyed and dated as every stream's are."""
+        return (
+            f"SELECT recordid AS id, type, {local_text('deleteddate')} AS {MODIFIED_LOCAL} "
+            "FROM deletedrecord"
+        )
+
+    def filters(self) -> list[str]:
+        """This stream's record type only."""
+        return [f"type = {string_literal(self.record_type)}"]
+
+    def parse(self, raw: Raw) -> Deletion:
+        """A deletion of one record of this stream's type."""
+        return Deletion(SYSTEM, self.object_type, str(require(raw, "id")))
+
+
+class CustomerDeletionStream(DeletionStream):
+    """Deleted ERP customers."""
+
+    name: ClassVar[str] = "customer_deletions"
+    object_type: ClassVar[str] = "customer"
+    record_type: ClassVar[str] = "customer"
+
+
+class InvoiceDeletionStream(DeletionStream):
+    """Deleted ERP invoices."""
+
+    name: ClassVar[str] = "invoice_deletions"
+    object_type: ClassVar[str] = "invoice"
+    record_type: ClassVar[str] = "invoice"
+
+
+class KeysetPaginator(Paginator[int, Rows]):
+    """Pages ids by keyset (``id > last``), so no listing meets the 100,000-result ceiling."""
+
+    def has_more(self, response: Rows) -> bool:
+        """More follows while NetSuite says so."""
+        items, more = response
+        return more and bool(items)
+
+    def next_value(self, response: Rows) -> int:
+        """The last id read (a malformed item without one marks no position)."""
+        ids = _ids(response[0])
+        if not ids:
+            raise FatalSourceError(f"{self.stream}: a whole page of ids lacks a readable id")
+        return int(ids[-1])
+
+
+class SuiteQLKeys(KeyReconciliation):
+    """Every current id of one record type, for the daily reconciliation."""
+
+    system: ClassVar[str] = SYSTEM
+    table: ClassVar[str]
+
+    def __init__(
+        self, source: str, suiteql: SuiteQL, settings: NetSuiteSource, clock: Clock
+    ) -> None:
+        super().__init__(source, clock)
+        self.suiteql = suiteql
+        self.settings = settings
+
+    def filters(self) -> list[str]:
+        """Conditions naming this record type within its table."""
+        return []
+
+    def ids(self) -> Iterator[list[str]]:
+        """The ids, ``page_size`` at a time in id order."""
+
+        def request(after: int) -> Rows:
+            conditions = " AND ".join([*self.filters(), f"id > {after}"])
+            query = f"SELECT id FROM {self.table} WHERE {conditions} ORDER BY id"
+            return self.suiteql.page(query, limit=self.settings.page_size, offset=0)
+
+        for items, _ in KeysetPaginator(self.name, 0).responses(request):
+            yield _ids(items)
+
+
+def _ids(items: list[dict[str, Any]]) -> list[str]:
+    return [str(item["id"]) for item in items if str(item.get("id", "")).isdigit()]
+
+
+class CustomerKeys(SuiteQLKeys):
+    """Current ERP customer ids."""
+
+    name: ClassVar[str] = "customer_keys"
+    object_type: ClassVar[str] = "customer"
+    table: ClassVar[str] = "customer"
+
+
+class InvoiceKeys(SuiteQLKeys):
+    """Current ERP invoice ids."""
+
+    name: ClassVar[str] = "invoice_keys"
+    object_type: ClassVar[str] = "invoice"
+    table: ClassVar[str] = "transaction"
+
+    def filters(self) -> list[str]:
+        """Only the configured invoice type."""
+        return [f"type = {string_literal(self.settings.invoice_type)}"]

@@ -47,8 +47,13 @@ class WindowResponse:
     shifted: bool
 
 
-def after_condition(stream: str, items: Sequence[Raw]) -> str:
-    """The condition for rows after the last readable (lastmodifieddate, id) of ``items``."""
+def after_condition(
+    stream: str, items: Sequence[Raw], column: str = MODIFIED, key: str = "id"
+) -> str:
+    """The condition for rows after the last readable (``column``, ``key``) of ``items``.
+
+    Items carry the date as ``MODIFIED_LOCAL`` text and the key as ``id`` (aliased so).
+    """
     for item in reversed(items):
         text, row_id = item.get(MODIFIED_LOCAL), item.get("id")
         if not (isinstance(text, str) and isinstance(row_id, str) and row_id.isdigit()):
@@ -57,9 +62,9 @@ def after_condition(stream: str, items: Sequence[Raw]) -> str:
             x = to_date(text)
         except FatalSourceError:
             continue  # a malformed row; an earlier one still marks the position
-        return f"{MODIFIED} > {x} OR ({MODIFIED} = {x} AND id > {row_id})"
+        return f"{column} > {x} OR ({column} = {x} AND {key} > {row_id})"
     raise FatalSourceError(
-        f"{stream}: a whole page lacks a readable {MODIFIED}; cannot continue past it"
+        f"{stream}: a whole page lacks a readable {column}; cannot continue past it"
     )
 
 
@@ -67,10 +72,19 @@ class WindowPaginator(Paginator[WindowPage, WindowResponse]):
     """Pages one window by offset, and opens the next window when it is full or shifted."""
 
     def __init__(
-        self, stream: str, condition: str | None, *, page_size: int, window_rows: int
+        self,
+        stream: str,
+        condition: str | None,
+        *,
+        page_size: int,
+        window_rows: int,
+        column: str = MODIFIED,
+        key: str = "id",
     ) -> None:
         self.page_size = page_size
         self.window_rows = window_rows
+        self.column = column
+        self.key_column = key
         super().__init__(stream, self._window(condition))
 
     def has_more(self, response: WindowResponse) -> bool:
@@ -84,7 +98,7 @@ class WindowPaginator(Paginator[WindowPage, WindowResponse]):
             return self._window(current.after)
         if not response.fresh:
             raise FatalSourceError(f"{self.stream}: NetSuite promised more rows, sent none")
-        after = after_condition(self.stream, response.fresh)
+        after = after_condition(self.stream, response.fresh, self.column, self.key_column)
         last_id = response.fresh[-1].get("id")
         overlap = 0 if last_id is None else 1
         offset = current.offset + (current.overlap_id is not None) + len(response.fresh)

@@ -1,5 +1,8 @@
 """Salesforce streams: one SOQL queryAll per poll, followed through ``nextRecordsUrl``.
 
+Records purged from the recycle bin leave queryAll; Get Deleted names them for 15 days, and a
+daily ids-only reconciliation catches whatever fell outside that reach.
+
 Incremental reads start at ``SystemModstamp >= watermark - lookback`` (inclusive, ordered by
 SystemModstamp then Id). queryAll snapshots the result when the query runs, so its pages never
 shift under us; records re-read from the look-back are no-ops in the idempotent store.
@@ -8,8 +11,9 @@ shift under us; records re-read from the look-back are no-ops in the idempotent 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from collectors.base import (
@@ -18,11 +22,13 @@ from collectors.base import (
     Paginator,
     Position,
     Raw,
+    Stream,
     expect_present,
     require,
 )
 from collectors.errors import FatalSourceError
 from collectors.http import SourceClient
+from collectors.reconcile import KeyReconciliation
 from collectors.salesforce.auth import SalesforceAuth
 from collectors.salesforce.fields import (
     optional_datetime,
@@ -32,9 +38,11 @@ from collectors.salesforce.fields import (
     website_domain,
 )
 from collectors.state import advanced, incremental_start
+from core.clock import Clock
 from core.config.sources import SalesforceSource
 from core.errors import RecordError
 from core.money import currency_code, to_minor
+from core.store.deletions import Deletion
 from core.store.records import CanonicalRecord
 
 SYSTEM = "salesforce"
@@ -249,3 +257,126 @@ class AmendmentStream(SoqlStream):
             is_deleted=_flag(raw, f.deleted),
             payload=dict(raw),
         )
+
+
+DELETE_LOG_REACH = timedelta(days=15)
+"""How far back Get Deleted answers; a collector stopped longer relies on the reconciliation."""
+_REACH_MARGIN = timedelta(minutes=5)
+
+
+class GetDeletedStream(Stream):
+    """One sObject's deletions from the delete log (sObject Get Deleted).
+
+    queryAll shows a deleted record while it sits in the recycle bin; once purged only the
+    delete log names it. Each poll asks for ``[latestDateCovered - lookback, now]``, never
+    further back than the log reaches, and resumes from the ``latestDateCovered`` it answers.
+    """
+
+    primary_key: ClassVar[str] = "id"
+    cursor_field: ClassVar[str | None] = "deletedDate"
+    records: ClassVar[type[SoqlStream]]
+
+    def __init__(
+        self,
+        source: str,
+        client: SourceClient,
+        auth: SalesforceAuth,
+        settings: SalesforceSource,
+        batch_size: int,
+        clock: Clock,
+    ) -> None:
+        super().__init__(source)
+        self.client = client
+        self.auth = auth
+        self.settings = settings
+        self.clock = clock
+        self.stream = self.records(source, client, auth, settings, batch_size)
+
+    def pages(self, position: Position | None) -> Iterator[Page]:
+        """One page: the deletions of the window, positioned at its ``latestDateCovered``."""
+        now = self.clock.now()
+        start = incremental_start(position, self.settings.lookback)
+        reach = now - DELETE_LOG_REACH + _REACH_MARGIN
+        start = reach if start is None or start < reach else start
+        sobject = self.stream.layout().sobject
+        url = (
+            f"{self.auth.instance_url()}/services/data/v{self.settings.api_version}"
+            f"/sobjects/{sobject}/deleted/"
+        )
+        body = self.client.get(
+            url, params={"start": start.isoformat(), "end": now.isoformat()}
+        ).json()
+        deleted = body.get("deletedRecords") if isinstance(body, dict) else None
+        if not isinstance(deleted, list):
+            raise FatalSourceError(f"Salesforce answered Get Deleted of {sobject} without a list")
+        covered = parse_datetime(body.get("latestDateCovered"))
+
+        def parse(raw: Raw) -> Deletion:
+            return Deletion(SYSTEM, self.object_type, str(require(raw, "id")))
+
+        yield self.page_of(deleted, parse, advanced(position, covered))
+
+
+class SoqlKeys(KeyReconciliation):
+    """Every live (not deleted) id of one sObject, for the daily reconciliation."""
+
+    system: ClassVar[str] = SYSTEM
+    records: ClassVar[type[SoqlStream]]
+
+    def __init__(
+        self,
+        source: str,
+        client: SourceClient,
+        auth: SalesforceAuth,
+        settings: SalesforceSource,
+        batch_size: int,
+        clock: Clock,
+    ) -> None:
+        super().__init__(source, clock)
+        self.auth = auth
+        self.settings = settings
+        self.stream = self.records(source, client, auth, settings, batch_size)
+
+    def ids(self) -> Iterator[list[str]]:
+        """The ids through ``query`` (which leaves deleted records out), batch by batch."""
+        layout = self.stream.layout()
+        where = f" WHERE {' AND '.join(layout.filters)}" if layout.filters else ""
+        soql = f"SELECT {layout.id_field} FROM {layout.sobject}{where} ORDER BY {layout.id_field}"
+        instance = self.auth.instance_url()
+        url = f"{instance}/services/data/v{self.settings.api_version}/query"
+        paginator = NextRecordsPaginator(self.name, QueryRequest(url, soql), instance)
+        for body in paginator.responses(self.stream.request):
+            records = body["records"]
+            yield [str(r[layout.id_field]) for r in records if r.get(layout.id_field)]
+
+
+class AccountDeletions(GetDeletedStream):
+    """Deleted accounts, recycle bin and purged alike."""
+
+    name: ClassVar[str] = "accounts_deleted"
+    object_type: ClassVar[str] = "account"
+    records: ClassVar[type[SoqlStream]] = AccountStream
+
+
+class AmendmentDeletions(GetDeletedStream):
+    """Deleted amendment quotes."""
+
+    name: ClassVar[str] = "amendments_deleted"
+    object_type: ClassVar[str] = "amendment"
+    records: ClassVar[type[SoqlStream]] = AmendmentStream
+
+
+class AccountKeys(SoqlKeys):
+    """Live account ids."""
+
+    name: ClassVar[str] = "account_keys"
+    object_type: ClassVar[str] = "account"
+    records: ClassVar[type[SoqlStream]] = AccountStream
+
+
+class AmendmentKeys(SoqlKeys):
+    """Live amendment quote ids."""
+
+    name: ClassVar[str] = "amendment_keys"
+    object_type: ClassVar[str] = "amendment"
+    records: ClassVar[type[SoqlStream]] = AmendmentStream

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -62,8 +63,10 @@ def stripe_classifier(response: httpx.Response) -> None:
     raise FatalSourceError(f"Stripe refused the request: {message}")
 
 
-def stripe_client(name: str, settings: StripeSource) -> SourceClient:
-    """The shared HTTP client of one Stripe source."""
+def stripe_client(
+    name: str, settings: StripeSource, stop: threading.Event | None = None
+) -> SourceClient:
+    """The shared HTTP client of one Stripe source (``stop``: the process's stop event)."""
     key = read_secret(settings.api_key_env)
     return SourceClient(
         name,
@@ -77,6 +80,7 @@ def stripe_client(name: str, settings: StripeSource) -> SourceClient:
         classifier=stripe_classifier,
         secrets=(key.get_secret_value(),),
         headers={"Stripe-Version": settings.api_version},
+        stop=stop,
     )
 
 

@@ -64,6 +64,29 @@ def _domain(email: object) -> str | None:
     return email.rsplit("@", 1)[1].strip().lower() or None
 
 
+DELETED_RANK = 4
+
+
+def lifecycle_rank(raw: Raw, *, deleted: bool = False) -> int:
+    """How far an object's own lifecycle has come: what orders two versions of one second.
+
+    Stripe orders events newest first but promises nothing within one second, so an object's
+    state breaks the tie: deleted (4) after paid or void (3), after uncollectible (2), after
+    finalized or canceled (1), after draft or active (0). A later lifecycle state never loses
+    to an earlier one. Unreadable transitions rank 0; the record itself is then quarantined.
+    """
+    if deleted or raw.get("deleted") is True:
+        return DELETED_RANK
+    transitions = raw.get("status_transitions")
+    if isinstance(transitions, Mapping):
+        if transitions.get("paid_at") is not None or transitions.get("voided_at") is not None:
+            return 3
+        if transitions.get("marked_uncollectible_at") is not None:
+            return 2
+        return 1 if transitions.get("finalized_at") is not None else 0
+    return 1 if raw.get("ended_at") is not None or raw.get("status") == "canceled" else 0
+
+
 def customer(
     raw: Raw, observed: datetime, *, account_link_key: str, deleted: bool = False
 ) -> CanonicalRecord:
@@ -79,6 +102,8 @@ def customer(
         created_at=from_unix(require(raw, "created"), "created"),
         updated_at=observed,
         is_deleted=deleted or raw.get("deleted") is True,
+        version_at=observed,
+        version_rank=lifecycle_rank(raw, deleted=deleted),
     )
 
 
@@ -109,6 +134,8 @@ def subscription(raw: Raw, observed: datetime, *, amendment_link_key: str) -> Ca
         currency=currency_code(require(raw, "currency")),
         created_at=from_unix(require(raw, "created"), "created"),
         updated_at=observed,
+        version_at=observed,
+        version_rank=lifecycle_rank(raw),
     )
 
 
@@ -120,8 +147,8 @@ def _subscription_link(raw: Raw) -> str | None:
     return _ref(nested(raw, "parent.subscription_details.subscription"))
 
 
-def invoice(raw: Raw, observed: datetime) -> CanonicalRecord:
-    """An invoice with its status transitions."""
+def invoice(raw: Raw, observed: datetime, *, deleted: bool = False) -> CanonicalRecord:
+    """An invoice with its status transitions (``deleted``: a deleted draft)."""
     return CanonicalRecord(
         system=SYSTEM,
         object_type="invoice",
@@ -144,6 +171,9 @@ def invoice(raw: Raw, observed: datetime) -> CanonicalRecord:
         voided_at=optional_unix(
             nested(raw, "status_transitions.voided_at"), "status_transitions.voided_at"
         ),
+        is_deleted=deleted or raw.get("deleted") is True,
+        version_at=observed,
+        version_rank=lifecycle_rank(raw, deleted=deleted),
     )
 
 
@@ -167,4 +197,5 @@ def subscription_change(event: Raw, *, amendment_link_key: str) -> CanonicalReco
         currency=currency_code(require(sub, "currency")),
         created_at=created,
         updated_at=created,
+        version_at=created,
     )

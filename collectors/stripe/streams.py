@@ -210,14 +210,17 @@ class StripeObjectStream(StripeStream):
         )
 
     def events_page(self, events: list[Any], position: Position) -> Page:
-        """Each object's newest state on the page (events come newest first).
+        """Each object's newest state on the page, by the version rule.
 
-        An older event about the same object would only be refused by the store, which never
-        lets an older ``updated_at`` win. An event without a readable envelope is quarantined
-        itself; a record that cannot be read is quarantined under the object's own id.
+        Events come newest first, but Stripe promises no order within one second: of an
+        object's events the one with the latest ``created`` wins, and within one second the
+        one whose object has come furthest in its lifecycle (``records.lifecycle_rank``); the
+        store applies the same rule to what earlier pages and polls stored. An event without a
+        readable envelope is quarantined itself; a record that cannot be read is quarantined
+        under the object's own id.
         """
         observed: dict[str, tuple[datetime, bool]] = {}
-        objects: list[Raw] = []
+        chosen: dict[str, tuple[tuple[datetime, int], Raw]] = {}
         broken: list[tuple[Raw, RecordError]] = []
         for event in events:
             try:
@@ -229,9 +232,12 @@ class StripeObjectStream(StripeStream):
             except RecordError as problem:
                 broken.append((event, problem))
                 continue
-            if key not in observed:
-                observed[key] = (created, str(event.get("type", "")).endswith(".deleted"))
-                objects.append(obj)
+            deleted = str(event.get("type", "")).endswith(".deleted")
+            version = (created, records.lifecycle_rank(obj, deleted=deleted))
+            if key not in chosen or version > chosen[key][0]:
+                chosen[key] = (version, obj)
+                observed[key] = (created, deleted)
+        objects = [obj for _, obj in chosen.values()]
 
         def parse(raw: Raw) -> CanonicalRecord:
             created, deleted = observed[str(raw["id"])]
@@ -304,8 +310,8 @@ class InvoiceStream(StripeObjectStream):
     )
 
     def record(self, raw: Raw, observed: datetime, *, deleted: bool) -> CanonicalRecord:
-        """An invoice record."""
-        return records.invoice(raw, observed)
+        """An invoice record (Stripe deletes only drafts)."""
+        return records.invoice(raw, observed, deleted=deleted)
 
 
 class SubscriptionChangeStream(StripeStream):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -53,10 +54,12 @@ class ExportGate:
 
     The incremental exports have their own small limit (10 requests a minute by default), far
     below the account's; spacing requests keeps a poll from spending its time in 429 waits.
+    ``pause`` waits (the client's, which a stopping process cuts short).
     """
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, pause: Callable[[float], None] = time.sleep) -> None:
         self.interval = 60.0 / per_minute
+        self._pause = pause
         self._next = 0.0
         self._lock = threading.Lock()
         self.usage: dict[str, Any] | None = None
@@ -66,7 +69,7 @@ class ExportGate:
         with self._lock:
             now = time.monotonic()
             if self._next > now:
-                time.sleep(self._next - now)
+                self._pause(self._next - now)
                 now = self._next
             self._next = now + self.interval
 
@@ -78,8 +81,10 @@ class ExportGate:
             self.usage = {"export_limit_per_minute": int(limit), "export_remaining": int(remaining)}
 
 
-def zendesk_client(name: str, settings: ZendeskSource) -> SourceClient:
-    """The shared HTTP client of one Zendesk source."""
+def zendesk_client(
+    name: str, settings: ZendeskSource, stop: threading.Event | None = None
+) -> SourceClient:
+    """The shared HTTP client of one Zendesk source (``stop``: the process's stop event)."""
     token = read_secret(settings.api_token_env)
     return SourceClient(
         name,
@@ -92,6 +97,7 @@ def zendesk_client(name: str, settings: ZendeskSource) -> SourceClient:
         budget=settings.request_budget,
         classifier=zendesk_classifier,
         secrets=(token.get_secret_value(),),
+        stop=stop,
     )
 
 

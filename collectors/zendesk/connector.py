@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,8 +19,9 @@ class ZendeskConnector:
 
     def __init__(self, name: str, settings: ZendeskSource, client: SourceClient) -> None:
         self.name = name
+        self.limits = settings  # its RecordLimits: how much text one record may carry
         self.client: SourceClient | None = client
-        self._gate = ExportGate(settings.exports_per_minute)
+        self._gate = ExportGate(settings.exports_per_minute, client.pause)
         self._streams: list[Stream] = [
             OrganizationStream(name, client, self._gate, settings),
             TicketStream(name, client, self._gate, settings),
@@ -39,6 +41,9 @@ class ZendeskConnector:
             self.client.close()
 
 
-def build_connector(name: str, settings: ZendeskSource, *, clock: Clock) -> ZendeskConnector:
-    """The connector of one configured Zendesk source (exports carry their own time)."""
-    return ZendeskConnector(name, settings, zendesk_client(name, settings))
+def build_connector(
+    name: str, settings: ZendeskSource, *, clock: Clock, stop: threading.Event | None = None
+) -> ZendeskConnector:
+    """The connector of one configured Zendesk source (exports carry their own time;
+    ``stop``: the process's stop event, which ends retries and waits at once)."""
+    return ZendeskConnector(name, settings, zendesk_client(name, settings, stop))

@@ -11,6 +11,7 @@ from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 from core.config.alerts import AlertSettings
 from core.config.base import ConfigModel
 from core.config.flows import FlowName, FlowOverrides, FlowSettings, Owner, merge_flows
+from core.config.metrics import MetricSettings
 from core.config.sources import EnvName, Source
 
 Role = Literal["executive", "finance", "revops", "integration", "admin"]
@@ -23,6 +24,8 @@ DEFAULT_OWNERS: dict[str, Owner] = {
     "posting_failures": "finance",
     "silent_misses": "finance",
     "amount_mismatches": "finance",
+    "payment_posting_failures": "finance",
+    "payment_silent_misses": "finance",
 }
 
 
@@ -128,6 +131,7 @@ class Settings(ConfigModel):
     owners: dict[str, Owner] = Field(
         default_factory=dict, description="owning team per metric (flow metrics: the flow's)"
     )
+    metrics: MetricSettings = MetricSettings()
     alerts: AlertSettings = AlertSettings()
     slack: SlackSettings = SlackSettings()
     auth: AuthSettings = AuthSettings()

@@ -12,9 +12,27 @@ from core.durations import Duration, PositiveDuration
 
 EnvName = Annotated[str, AfterValidator(check_env_name)]
 
+MIB = 1024 * 1024
 
-class PollSettings(ConfigModel):
-    """Options every source shares."""
+
+class RecordLimits(ConfigModel):
+    """How much text one record may carry: beyond a limit it is quarantined, never stored."""
+
+    max_field_chars: int = Field(
+        10_000,
+        ge=100,
+        le=1_000_000,
+        description="longest text value (a column or a string in the JSON) a record may hold",
+    )
+    # Ids are index keys: PostgreSQL refuses a B-tree entry over about 2,700 bytes, and 512
+    # characters of four-byte UTF-8 stay under it.
+    max_id_chars: int = Field(
+        255, ge=16, le=512, description="longest id or key (record id, reference, flow name)"
+    )
+
+
+class PollSettings(RecordLimits):
+    """Options every API source shares."""
 
     base_url: str = Field(description="the API's base URL (scheme, host, optional port)")
     poll_interval: PositiveDuration = Field(timedelta(minutes=5), description="time between polls")
@@ -150,11 +168,17 @@ class ZendeskSource(PollSettings):
     exports_per_minute: int = Field(10, ge=1, description="the export endpoint's request limit")
 
 
-class MiddlewareLogSource(ConfigModel):
+class MiddlewareLogSource(RecordLimits):
     """JSON-lines integration logs, tailed from files."""
 
     type: Literal["middleware_logs"]
     path: str = Field(description="glob of the log files, e.g. /var/log/ipaas/*.jsonl")
+    max_line_bytes: int = Field(
+        MIB,
+        ge=1024,
+        le=64 * MIB,
+        description="longest line read (without its line break); a longer one is quarantined",
+    )
     poll_interval: PositiveDuration = timedelta(seconds=30)
     enabled: bool = True
 

@@ -1,4 +1,13 @@
-"""Canonical records and their bulk, idempotent upsert."""
+"""Canonical records, their bulk idempotent upsert, and the deletions that retire them.
+
+Versions never go backwards. A record carries the version the collector read it at: either
+none (a read of current state, which replaces whatever is stored: a source's polls never
+overlap, so the later read is the one written later) or an instant on the source's clock with
+a rank that orders two versions within one second (how far the object's own lifecycle has
+come). The merge replaces a stored record only by a read of current state or by a strictly
+newer ``(version_at, version_rank)``; docs/metrics.md, "Versions and deletions", states the
+rule per source.
+"""
 
 from __future__ import annotations
 
@@ -33,16 +42,31 @@ COLUMNS = (
     "voided_at",
     "is_deleted",
     "payload",
+    "version_at",
+    "version_rank",
 )
 # Binary COPY types in COLUMNS order (char(3) receives text bytes).
-COPY_TYPES = (*["text"] * 9, "int8", "text", *["timestamptz"] * 6, "bool", "jsonb")
+COPY_TYPES = (
+    *["text"] * 9,
+    "int8",
+    "text",
+    *["timestamptz"] * 6,
+    "bool",
+    "jsonb",
+    "timestamptz",
+    "int2",
+)
 _KEY = ("system", "object_type", "external_id")
 _VALUES = tuple(c for c in COLUMNS if c not in _KEY)
 
 
 @dataclass(frozen=True, slots=True)
 class CanonicalRecord:
-    """One collected object in the shape the metrics read (money in minor units, UTC times)."""
+    """One collected object in the shape the metrics read (money in minor units, UTC times).
+
+    ``version_at`` None marks a read of current state; otherwise ``(version_at,
+    version_rank)`` orders this version against the stored one (see the module docstring).
+    """
 
     system: str
     object_type: str
@@ -63,6 +87,14 @@ class CanonicalRecord:
     paid_at: datetime | None = None
     voided_at: datetime | None = None
     is_deleted: bool = False
+    version_at: datetime | None = None
+    version_rank: int = 0
+
+    def newer_than(self, other: CanonicalRecord) -> bool:
+        """Whether this version replaces ``other`` (the merge's guard, in Python)."""
+        if self.version_at is None or other.version_at is None:
+            return True
+        return (self.version_at, self.version_rank) > (other.version_at, other.version_rank)
 
     def row(self) -> tuple[Any, ...]:
         """The record as a binary COPY row in ``COLUMNS`` order."""
@@ -86,6 +118,8 @@ class CanonicalRecord:
             self.voided_at,
             self.is_deleted,
             Jsonb(self.payload),
+            self.version_at,
+            self.version_rank,
         )
 
 
@@ -139,8 +173,9 @@ class _Statements:
                 ON CONFLICT (system, object_type, external_id) DO UPDATE
                 SET {assignments}, last_changed_at = EXCLUDED.last_changed_at
                 WHERE ({current}) IS DISTINCT FROM ({incoming})
-                  AND (EXCLUDED.updated_at IS NULL OR t.updated_at IS NULL
-                       OR EXCLUDED.updated_at >= t.updated_at)
+                  AND (EXCLUDED.version_at IS NULL OR t.version_at IS NULL
+                       OR (EXCLUDED.version_at, EXCLUDED.version_rank)
+                          > (t.version_at, t.version_rank))
                 RETURNING (xmax = 0) AS inserted
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
@@ -219,15 +254,13 @@ def _any_stored(conn: psycopg.Connection[Any], records: list[CanonicalRecord]) -
 
 
 def _newest_per_key(records: Iterable[CanonicalRecord]) -> list[CanonicalRecord]:
-    """One version per key (the latest ``updated_at``; a dated one beats an undated one), in
-    key order, so every writer takes row locks in the same order and never deadlocks."""
+    """One version per key (by the merge's own rule, so a later read or a strictly newer
+    version wins), in key order, so every writer takes row locks in the same order and never
+    deadlocks."""
     newest: dict[tuple[str, str, str], CanonicalRecord] = {}
     for record in records:
         key = (record.system, record.object_type, record.external_id)
         kept = newest.get(key)
-        if kept is None or (
-            record.updated_at is not None
-            and (kept.updated_at is None or record.updated_at > kept.updated_at)
-        ):
+        if kept is None or record.newer_than(kept):
             newest[key] = record
     return [newest[key] for key in sorted(newest)]

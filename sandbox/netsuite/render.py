@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sandbox.catalog import World
+from sandbox.model import ErpCustomer, ErpInvoice
 from sandbox.netsuite.query import ColumnType, SelectItem
 from sandbox.profile import TransportFaults
 from sandbox.query import Row, Value
@@ -18,6 +19,7 @@ SYSTEM = "netsuite"
 CUSTOMER = "customer"
 TRANSACTION = "transaction"
 CURRENCY = "currency"
+DELETED_RECORD = "deletedrecord"
 
 TABLES: dict[str, dict[str, ColumnType]] = {
     CUSTOMER: {
@@ -43,6 +45,15 @@ TABLES: dict[str, dict[str, ColumnType]] = {
         "trandate": "date",
     },
     CURRENCY: {"id": "number", "symbol": "string", "name": "string"},
+    # The deletion log (the Deleted Record search as a SuiteQL table): one row per deletion.
+    DELETED_RECORD: {
+        "recordid": "number",
+        "type": "string",
+        "name": "string",
+        "deleteddate": "datetime",
+        "context": "string",
+        "iscustomrecord": "string",
+    },
 }
 
 # Internal ids of a fresh account's currency records; others get the next ids in code order.
@@ -73,6 +84,7 @@ _BREAKABLE: dict[str, tuple[tuple[str, str], ...]] = {
         ("foreigntotal", "not-a-number"),
     ),
     CURRENCY: (),
+    DELETED_RECORD: (),
 }
 
 
@@ -85,20 +97,22 @@ def currency_ids(world: World) -> dict[str, int]:
 
 
 def table_rows(world: World, table: str, at: datetime, tz: ZoneInfo) -> list[dict[str, Value]]:
-    """The rows of ``table`` that exist at ``at``."""
+    """The rows of ``table`` that exist at ``at`` (deleted records only in the deletion log)."""
+    if table == DELETED_RECORD:
+        return deletion_log(world, at)
     if table == CUSTOMER:
         return [
             {
                 "id": int(c.id),
                 "entityid": c.entityid,
                 "companyname": c.companyname,
-                "externalid": c.externalid,
+                "externalid": c.link(at),
                 "datecreated": c.created,
                 "lastmodifieddate": c.lastmodified(at),
                 "isinactive": "F",
             }
             for c in world.erp_customers
-            if c.created <= at
+            if c.created <= at and not c.deleted(at)
         ]
     currencies = currency_ids(world)
     if table == CURRENCY:
@@ -108,7 +122,7 @@ def table_rows(world: World, table: str, at: datetime, tz: ZoneInfo) -> list[dic
         ]
     rows: list[dict[str, Value]] = []
     for inv in world.erp_invoices:
-        if inv.created > at:
+        if not inv.visible(at):
             continue
         local_day = inv.created.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
         rows.append(
@@ -118,14 +132,36 @@ def table_rows(world: World, table: str, at: datetime, tz: ZoneInfo) -> list[dic
                 "type": "CustInvc",
                 "status": inv.status(at),
                 "entity": int(inv.entity),
-                "foreigntotal": Decimal(decimal_string(inv.total_minor, inv.currency)),
+                "foreigntotal": Decimal(decimal_string(inv.total(at), inv.currency)),
                 "currency": currencies[inv.currency.upper()],
-                "externalid": inv.externalid,
+                "externalid": inv.link(at),
                 "createddate": inv.created,
                 "lastmodifieddate": inv.lastmodified(at),
                 "trandate": local_day,
             }
         )
+    return rows
+
+
+def deletion_log(world: World, at: datetime) -> list[dict[str, Value]]:
+    """The deletion log at ``at``: customers and invoices deleted by then."""
+    rows: list[dict[str, Value]] = []
+    deleted: list[tuple[str, ErpCustomer | ErpInvoice, str]] = [
+        *(("customer", c, c.companyname) for c in world.erp_customers),
+        *(("invoice", i, i.tranid) for i in world.erp_invoices),
+    ]
+    for record_type, record, name in deleted:
+        if record.deleted_at is not None and record.deleted_at <= at:
+            rows.append(
+                {
+                    "recordid": int(record.id),
+                    "type": record_type,
+                    "name": name,
+                    "deleteddate": record.deleted_at,
+                    "context": "UI",
+                    "iscustomrecord": "F",
+                }
+            )
     return rows
 
 

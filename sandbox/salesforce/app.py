@@ -3,6 +3,12 @@
 Every data response carries ``Sforce-Limit-Info``; errors are JSON arrays of
 ``{message, errorCode}`` as the real API sends them. Results are snapshotted when a query runs,
 so ``nextRecordsUrl`` continues the same result set however the simulated clock moves.
+
+``GET /services/data/vXX.X/sobjects/{Type}/deleted/?start=..&end=..`` (sObject Get Deleted)
+answers from the delete log: records deleted in the window, whether still in the recycle bin
+or purged, for no more than the last 15 days (an older start is refused with
+INVALID_REPLICATION_DATE). Seconds are ignored: the window runs in whole minutes and
+``latestDateCovered`` is its end; ``earliestDateAvailable`` is where the log's reach begins.
 """
 
 from __future__ import annotations
@@ -26,7 +32,14 @@ from sandbox.profile import TransportFaults
 from sandbox.query import Value
 from sandbox.salesforce.auth import SessionStore
 from sandbox.salesforce.query import SOQL, SoqlError, SoqlQuery, parse_soql
-from sandbox.salesforce.render import SCHEMAS, SYSTEM, RecordRenderer, visible_rows
+from sandbox.salesforce.render import (
+    SCHEMAS,
+    SYSTEM,
+    RecordRenderer,
+    deleted_between,
+    format_datetime,
+    visible_rows,
+)
 from sandbox.wire.stats import SimulatorStats
 from sandbox.wire.transport import TransportFaultInjector
 
@@ -37,6 +50,7 @@ DEFAULT_BATCH = 2000
 MIN_BATCH = 200
 # Open cursors kept per org; the oldest is forgotten first, as Salesforce expires idle ones.
 MAX_CURSORS = 200
+DELETE_LOG_REACH = timedelta(days=15)
 _VERSION = re.compile(r"v\d+\.0")
 _BATCH_OPTION = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
 
@@ -154,6 +168,43 @@ class _SalesforceSimulator:
         self.cursors.move_to_end(cursor_id)
         return self.limit_header(self._page(request, cursor_id, int(offset)))
 
+    async def get_deleted(self, request: Request) -> Response:
+        refusal = await self.guard(request, "getDeleted")
+        if refusal is not None:
+            return self.limit_header(refusal)
+        return self.limit_header(self._deleted(request))
+
+    def _deleted(self, request: Request) -> Response:
+        sobject = request.path_params["sobject"]
+        if sobject not in SCHEMAS:
+            return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+        try:
+            start = _minute(datetime.fromisoformat(request.query_params["start"]))
+            end = _minute(datetime.fromisoformat(request.query_params["end"]))
+        except (KeyError, ValueError):
+            return sf_error(
+                400, "INVALID_REPLICATION_DATE", "start and end must be ISO 8601 date-times"
+            )
+        if start.tzinfo is None or end.tzinfo is None or end <= start:
+            return sf_error(400, "INVALID_REPLICATION_DATE", "end must be after start")
+        earliest = _minute(self.clock.now() - DELETE_LOG_REACH)
+        if start < earliest:
+            return sf_error(
+                400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 15 days ago"
+            )
+        covered = min(end, _minute(self.clock.now()))
+        deleted = deleted_between(self.world, sobject, start, covered)
+        return JSONResponse(
+            {
+                "deletedRecords": [
+                    {"id": record_id, "deletedDate": format_datetime(at)}
+                    for record_id, at in deleted
+                ],
+                "earliestDateAvailable": format_datetime(earliest),
+                "latestDateCovered": format_datetime(covered),
+            }
+        )
+
     def _page(self, request: Request, cursor_id: str, offset: int) -> Response:
         cursor = self.cursors[cursor_id]
         version = request.path_params["version"]
@@ -168,6 +219,10 @@ class _SalesforceSimulator:
         query = cursor.query
         body["records"] = self.renderer.render(query.object_name, query.fields, rows, version)
         return JSONResponse(body)
+
+
+def _minute(instant: datetime) -> datetime:
+    return instant.replace(second=0, microsecond=0)
 
 
 def _batch_size(option: str | None) -> int | None:
@@ -216,6 +271,11 @@ def create_salesforce_app(
             Route("/services/data/{version}/query", sim.query, methods=["GET"]),
             Route("/services/data/{version}/queryAll", sim.query_all, methods=["GET"]),
             Route("/services/data/{version}/query/{locator}", sim.query_more, methods=["GET"]),
+            Route(
+                "/services/data/{version}/sobjects/{sobject}/deleted/",
+                sim.get_deleted,
+                methods=["GET"],
+            ),
         ],
         exception_handlers={404: not_found, 405: not_found},
     )

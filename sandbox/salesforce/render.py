@@ -81,7 +81,7 @@ def account_row(account: CrmAccount, at: datetime) -> dict[str, Value]:
         "CreatedDate": account.created,
         "SystemModstamp": modstamp,
         "LastModifiedDate": modstamp,
-        "IsDeleted": account.deleted_at is not None and account.deleted_at <= at,
+        "IsDeleted": account.deleted(at),
         "ARR__c": major_units(account.arr_minor, account.currency),
         "CurrencyIsoCode": account.currency,
         "ERP_Customer_Id__c": _linked(account.erp_customer_id, account.erp_linked_at, at),
@@ -118,12 +118,26 @@ def visible_rows(
 ) -> list[dict[str, Value]]:
     """Rows of ``object_name`` that exist at ``at``; deleted ones only for queryAll."""
     if object_name == ACCOUNT:
-        rows = [account_row(a, at) for a in world.accounts if a.created <= at]
+        rows = [account_row(a, at) for a in world.accounts if a.created <= at and not a.purged(at)]
     else:
         rows = [quote_row(q, at) for q in world.amendments if q.created <= at]
     if include_deleted:
         return rows
     return [r for r in rows if not r["IsDeleted"]]
+
+
+def deleted_between(
+    world: World, object_name: str, start: datetime, end: datetime
+) -> list[tuple[str, datetime]]:
+    """(Id, deletedDate) of the records of ``object_name`` deleted in ``[start, end]`` and
+    still deleted at ``end`` (an undeleted record leaves the list)."""
+    if object_name != ACCOUNT:
+        return []
+    return sorted(
+        (a.id, a.deleted_at)
+        for a in world.accounts
+        if a.deleted_at is not None and start <= a.deleted_at <= end and a.deleted(end)
+    )
 
 
 def format_datetime(value: datetime) -> str:

@@ -147,18 +147,18 @@ class _StripeApi:
         return CreatedRange(high=unix(now))
 
     async def customers_list(self, request: Request) -> Response:
-        """GET /v1/customers."""
+        """GET /v1/customers (deleted customers are no longer listed)."""
         params = request.query_params
         check_known(params, _PAGING | {"email"})
         email = params.get("email")
-        visible = self._visible(self.clock.now())
+        now = self.clock.now()
         return self._list(
             request,
             self.customers,
             "customer",
-            visible,
+            self._visible(now),
             self.render.customer,
-            lambda c: email is None or c.email == email,
+            lambda c: (email is None or c.email == email) and not c.deleted(now),
         )
 
     async def subscriptions_list(self, request: Request) -> Response:
@@ -254,7 +254,9 @@ class _StripeApi:
                 elif noun == "subscription":
                     records = self.render.subscriptions
                 record = records.get(record_id)
-                if record is not None and record.created <= now:
+                if noun == "customer" and record is not None and record.deleted(now):
+                    body = self.render.deleted_customer(record_id)
+                elif record is not None and record.created <= now:
                     body = self.render.object_at(noun, record_id, now)
             if body is None:
                 raise StripeRequestError(

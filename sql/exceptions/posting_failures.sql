@@ -1,6 +1,6 @@
--- Unposted invoices whose latest middleware attempt failed; since that attempt.
+-- Invoices missing from the ERP whose latest middleware attempt failed; since that attempt.
 SELECT 'posting_failures', jsonb_build_object('age_bucket', age_bucket), 'stripe', 'invoice',
        external_id, amount_minor, currency, last_ts,
        jsonb_build_object('last_status', last_status, 'correlation_id', correlation_id)
 FROM invoice_posting
-WHERE last_status IN ('failed', 'dead_letter')
+WHERE flow = 'invoice_billing_to_erp' AND last_status IN ('failed', 'dead_letter')

@@ -3,4 +3,5 @@ SELECT 'silent_misses', jsonb_build_object('age_bucket', age_bucket), 'stripe', 
        external_id, amount_minor, currency, source_time + sla_seconds * interval '1 second',
        '{}'::jsonb
 FROM invoice_posting
-WHERE last_status IS NULL AND %(now)s - source_time > sla_seconds * interval '1 second'
+WHERE flow = 'invoice_billing_to_erp' AND last_status IS NULL
+  AND %(now)s - source_time > sla_seconds * interval '1 second'

@@ -14,6 +14,6 @@ WHERE NOT EXISTS (SELECT 1 FROM scope s WHERE s.kind = 'customer' AND s.system =
   AND NOT EXISTS (SELECT 1 FROM scope s WHERE s.kind = 'account' AND s.id = d.account_id);
 INSERT INTO invoice_mismatch
 SELECT m.external_id, m.amount_minor, m.currency, m.erp_id, m.erp_amount_minor, m.erp_currency,
-       m.erp_created
+       m.erp_created, m.difference_minor
 FROM compute_invoice_mismatch m
 WHERE NOT EXISTS (SELECT 1 FROM scope s WHERE s.kind = 'invoice' AND s.id = m.external_id);

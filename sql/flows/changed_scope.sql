@@ -27,7 +27,8 @@ ANALYZE changed_record;
 -- customers (with their system). A record counts for the items it feeds: a customer for the
 -- accounts it names (before and after a move, and through the identity map), an ERP invoice
 -- for the billing invoice it posts, a subscription change for the quote it applies. A new
--- middleware line puts its invoice in scope, as may its time crossing to this instant.
+-- invoice or payment middleware line puts its invoice in scope, as may its time crossing to
+-- this instant.
 INSERT INTO scope
 SELECT DISTINCT kind, system, id
 FROM (
@@ -60,13 +61,14 @@ FROM (
     UNION ALL
     SELECT 'invoice', NULL, source_id
     FROM sync_event
-    WHERE flow = 'invoice_billing_to_erp'
+    WHERE flow IN ('invoice_billing_to_erp', 'payment_billing_to_erp')
       AND written_xid >= pg_snapshot_xmin(%(since)s::pg_snapshot)
       AND NOT pg_visible_in_snapshot(written_xid, %(since)s::pg_snapshot)
     UNION ALL
     SELECT 'invoice', NULL, source_id
     FROM sync_event
-    WHERE flow = 'invoice_billing_to_erp' AND ts > %(previous)s AND ts <= %(now)s
+    WHERE flow IN ('invoice_billing_to_erp', 'payment_billing_to_erp')
+      AND ts > %(previous)s AND ts <= %(now)s
 ) AS s;
 ANALYZE scope;
 -- The records the scoped items read. A customer is read when its effective account is in

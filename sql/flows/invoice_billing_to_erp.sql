@@ -5,7 +5,7 @@ SELECT i.external_id, i.finalized_at AS source_time, e.created_at AS target_time
        CASE WHEN e.link_ref IS NOT NULL THEN ARRAY(
            SELECT t.external_id FROM flow_record t
            WHERE t.system = 'netsuite' AND t.object_type = 'invoice'
-             AND t.link_ref = i.external_id AND t.created_at <= %(now)s
+             AND t.link_ref = i.external_id AND t.created_at <= %(now)s AND NOT t.is_deleted
            ORDER BY t.created_at, t.external_id) END AS target_ids
 FROM flow_record i
 LEFT JOIN erp_invoice e ON e.link_ref = i.external_id

@@ -6,9 +6,14 @@ TRUNCATE compute_flow_item, compute_invoice_posting, compute_invoice_mismatch,
          compute_orphan_customer, compute_duplicate_customer, compute_customer_open,
          compute_future_record;
 INSERT INTO compute_flow_item SELECT * FROM flow_item;
-INSERT INTO compute_invoice_posting
-SELECT external_id, last_status, last_ts, correlation_id FROM invoice_posting;
-INSERT INTO compute_invoice_mismatch SELECT * FROM invoice_mismatch;
+INSERT INTO compute_invoice_posting (flow, external_id, last_status, last_ts, correlation_id)
+SELECT flow, external_id, last_status, last_ts, correlation_id FROM invoice_posting;
+INSERT INTO compute_invoice_mismatch
+    (external_id, amount_minor, currency, erp_id, erp_amount_minor, erp_currency, erp_created,
+     difference_minor)
+SELECT external_id, amount_minor, currency, erp_id, erp_amount_minor, erp_currency, erp_created,
+       difference_minor
+FROM invoice_mismatch;
 INSERT INTO compute_orphan_customer
 SELECT system, customer_id, created_at, account_id FROM orphan_customer;
 INSERT INTO compute_duplicate_customer SELECT * FROM duplicate_customer;

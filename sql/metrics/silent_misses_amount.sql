@@ -2,6 +2,6 @@
 SELECT 'silent_misses_amount', jsonb_build_object('currency', currency),
        sum(amount_minor)::float8, 'minor'
 FROM invoice_posting
-WHERE last_status IS NULL AND %(now)s - source_time > sla_seconds * interval '1 second'
-  AND currency IS NOT NULL
+WHERE flow = 'invoice_billing_to_erp' AND last_status IS NULL
+  AND %(now)s - source_time > sla_seconds * interval '1 second' AND currency IS NOT NULL
 GROUP BY currency

@@ -37,10 +37,12 @@ def dashboard(
     # The server then reports each connection's own address, never one a loopback client names
     # in X-Forwarded-For: proxy mode trusts the proxy by that address.
     env["FORWARDED_ALLOW_IPS"] = ""
+    # Streamlit shows an uncaught exception's message and traceback (our file paths, hosts)
+    # to whoever has the page open; "none" shows a generic notice and keeps them in the log.
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none",
     ]  # fmt: skip
     # Secrets the server reads (OIDC) live in a private directory removed when it stops.
     with tempfile.TemporaryDirectory(prefix="syncwatch-dashboard-") as private:

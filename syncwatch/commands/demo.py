@@ -65,7 +65,8 @@ def demo(
                   f"http://127.0.0.1:{stack.ports['slack']}/api/   logs: {work_dir}/")  # fmt: skip
         out.print("Ctrl-C stops everything.")
         while not stop.wait(1.0):
-            stack.check_children()
+            for line in stack.supervise():
+                out.print(line)
     finally:
         out.print("stopping…")
         stack.stop()

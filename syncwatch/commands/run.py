@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
+import sys
 import threading
+import time
 from typing import Annotated
 
 import typer
@@ -23,7 +27,7 @@ def run(
         int | None, port_option("Port of /metrics and /healthz (default: metrics_port).")
     ] = None,
 ) -> None:
-    """Run every job on its schedule and serve /metrics and /healthz; SIGTERM stops cleanly."""
+    """Run every job on its schedule and serve /metrics and /healthz; SIGTERM stops in 10 s."""
     configure_logging()
     context = context_of(ctx)
     settings = context.settings()
@@ -40,7 +44,32 @@ def run(
               f"metrics on http://{metrics_host}:{port}/metrics")  # fmt: skip
     while not stop.wait(1.0):
         pass
-    out.print("stopping: letting running jobs finish…")
-    service.stop()
+    began = time.monotonic()
+    abandoned = service.stop()
     exporter.shutdown()
     exporter.server_close()
+    out.print(stopped_line(time.monotonic() - began, service.interrupted, abandoned))
+    if abandoned:
+        # The scheduler's worker threads are joined at interpreter exit, so a job blocked in a
+        # query or a request would hold the process past the bound. Its open transaction is
+        # rolled back when the connection drops, and its next run redoes the work.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def stopped_line(seconds: float, interrupted: list[str], abandoned: list[str]) -> str:
+    """The one line ``run`` prints when it has stopped."""
+    line = f"stopped in {seconds:.1f} s"
+    if interrupted:
+        line += (
+            f"; interrupted {', '.join(interrupted)} after the last committed page "
+            "(the next start resumes there)"
+        )
+    if abandoned:
+        line += (
+            f"; abandoned {', '.join(abandoned)} still running "
+            "(its uncommitted work is rolled back and redone at the next start)"
+        )
+    return line

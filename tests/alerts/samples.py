@@ -99,7 +99,7 @@ def lag_alert(flows: int, records: int) -> AlertMessage:
     )
 
 
-def reply(text: str = "Resolved after 2h 5m: all 42 invoices posted.") -> ThreadReply:
+def reply(text: str = "Resolved after 2 h 5 min: all 42 invoices posted.") -> ThreadReply:
     """A thread reply."""
     return ThreadReply(text=text)
 
@@ -109,7 +109,7 @@ def report() -> ReportMessage:
     return ReportMessage(
         title="Weekly sync health",
         period="2026-W47",
-        headline="SLA attainment 97.5% (+1.2 pts); 12,345.67 USD at risk in posting failures.",
+        headline="SLA attainment 97.5% (+1.2 pts); $12,345.67 at risk in posting failures.",
         sections=[
             ReportSection(
                 title="SLA attainment",

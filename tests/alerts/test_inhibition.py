@@ -106,7 +106,7 @@ def test_unhealthy_source_raises_root_cause_and_holds_dependents_stale(db: Datab
     ]
     resolved = [r for r in outbox(db) if r.channel == "#finance-ops"][-2:]
     assert resolved[0].message["state"] == "resolved"
-    assert resolved[1].message["text"].startswith("Resolved after 2h")
+    assert resolved[1].message["text"].startswith("Resolved after 2 h")
 
 
 def test_unrelated_source_does_not_hold_the_alert(db: Database) -> None:

@@ -83,7 +83,7 @@ def test_full_lifecycle_with_history_and_messages(db: Database) -> None:
         "resolved",
     )
     assert (reply.kind, reply.parent_id) == ("reply", post.id)
-    assert reply.message["text"] == "Resolved after 2h 10m"
+    assert reply.message["text"] == "Resolved after 2 h 10 min"
 
 
 def test_pending_that_recovers_goes_back_to_inactive_silently(db: Database) -> None:
@@ -146,7 +146,7 @@ def test_repeat_while_firing(db: Database) -> None:
     rows = outbox(db)
     assert [r.kind for r in rows] == ["post"] + ["update", "reply"] * 3
     replies = [r.message["text"] for r in rows if r.kind == "reply"]
-    assert replies[0].startswith("Still firing after 1h: flow=invoice_billing_to_erp at 5")
+    assert replies[0].startswith("Still firing after 1 h: flow=invoice_billing_to_erp at 5")
     assert all(r.parent_id == rows[0].id for r in rows[1:])
 
 

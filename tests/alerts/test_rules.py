@@ -23,7 +23,8 @@ RULE = "    - {{name: invoice-failures, metric: posting_failures, route: '#fin',
 FLOW_METRICS = ("sla_breaches", "sla_attainment", "sync_lag_seconds", "sync_error_rate",
                 "sync_dead_letters")  # fmt: skip
 RECORD_METRICS = ("posting_failures", "silent_misses", "amount_mismatches", "stuck_amendments",
-                  "unmatched_accounts", "duplicate_customers", "orphan_customers")  # fmt: skip
+                  "unmatched_accounts", "duplicate_customers", "orphan_customers",
+                  "payment_posting_failures", "payment_silent_misses")  # fmt: skip
 
 
 def error_for(tmp_path: Path, extra: str) -> str:
@@ -115,11 +116,8 @@ def test_default_rules_cover_every_flow_and_metric(repo_root: Path) -> None:
 
 def test_default_rules_depend_on_the_configured_sources(repo_root: Path) -> None:
     settings = _full_settings(repo_root)
-    assert dependent_sources(settings, "posting_failures", {}) == [
-        "middleware",
-        "netsuite",
-        "stripe",
-    ]
+    for metric in ("posting_failures", "payment_silent_misses"):
+        assert dependent_sources(settings, metric, {}) == ["middleware", "netsuite", "stripe"]
     flow = {"flow": "account_crm_to_erp"}
     assert dependent_sources(settings, "sla_breaches", flow) == ["netsuite", "salesforce"]
     assert dependent_sources(settings, "collector_healthy", {"source": "stripe"}) == []
@@ -129,6 +127,11 @@ def test_disabled_flow_and_defaults_off() -> None:
     settings = Settings.model_validate({"flows": {"amendment_crm_to_billing": {"enabled": False}}})
     names = {r.name for r in default_rules(settings)}
     assert "stuck-amendments" not in names
+    no_payments = Settings.model_validate({"flows": {"payment_billing_to_erp": {"enabled": False}}})
+    assert {"payment-posting-failures", "payment-silent-misses"} <= names
+    assert not {"payment-posting-failures", "payment-silent-misses"} & {
+        r.name for r in default_rules(no_payments)
+    }
     assert not any(n.endswith("amendment_crm_to_billing") for n in names)
     off = Settings.model_validate({"alerts": {"defaults": False}})
     assert [r.name for r in effective_rules(off)] == [SOURCE_UNHEALTHY, METRICS_STALE, JOB_FAILING]

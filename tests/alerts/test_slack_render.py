@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from alerts.durations import format_duration
 from alerts.messages import ReportLine, ReportMessage, ReportSection
-from alerts.slack import MAX_FALLBACK, SlackPayload, format_value, render
+from alerts.slack import MAX_FALLBACK, SlackPayload, render
+from core.display import duration, metric_value
 from sandbox.block_kit import block_kit_problems
 from tests.alerts import samples
 from tests.alerts.golden import assert_golden, block_kit_json
@@ -43,7 +43,7 @@ def test_firing_alert_names_what_breached_money_and_records() -> None:
     blob = json.dumps(payload.blocks, ensure_ascii=False)
     assert payload.blocks[0]["text"]["text"].startswith(":red_circle: Invoices failing")
     assert "*42* (threshold &gt; 10)" in blob
-    assert "12,345.67 USD\\n1,000,000 JPY" in blob
+    assert "$12,345.67\\n¥1,000,000" in blob
     assert "stripe `in_0001` · salesforce `001A00001`" in blob
     assert (
         "<http://dash.example/integration/records/stripe/invoice/in_0001|Invoice INV-0001>" in blob
@@ -58,7 +58,7 @@ def test_resolved_alert_is_clearly_marked() -> None:
     payload = render(samples.posting_alert("resolved"))
     assert payload.blocks[0]["text"]["text"].startswith(":large_green_circle: Resolved: ")
     assert ":white_check_mark: *Resolved*" in payload.blocks[1]["text"]["text"]
-    assert "after 2h 5m" in payload.blocks[1]["text"]["text"]
+    assert "after 2 h 5 min" in payload.blocks[1]["text"]["text"]
     assert payload.text.startswith("[RESOLVED]")
 
 
@@ -90,10 +90,26 @@ def test_huge_texts_stay_within_limits() -> None:
 
 
 def test_values_by_unit() -> None:
-    assert format_duration(45) == "45s"
-    assert format_duration(3 * 86400 + 4 * 3600 + 5) == "3d 4h"
-    assert format_value(7260, "seconds") == "2h 1m"
-    assert format_value(0.975, "ratio") == "97.5%"
-    assert format_value(1234.0, "count") == "1,234"
-    assert format_value(150000, "minor", {"currency": "JPY"}) == "150,000 JPY"
-    assert format_value(float("nan"), "count") == "no data"
+    assert duration(45) == "45 s"
+    assert duration(3 * 86400 + 4 * 3600 + 5) == "3 d 4 h"
+    assert metric_value(7260, "seconds") == "2 h 1 min"
+    assert metric_value(0.975, "ratio") == "97.5%"
+    assert metric_value(1234.0, "count") == "1,234"
+    assert metric_value(150000, "minor", {"currency": "JPY"}) == "¥150,000"
+    assert metric_value(float("nan"), "count") == "—"
+
+
+def test_hostile_names_ids_and_labels_cannot_mention_link_or_break_out() -> None:
+    message = samples.posting_alert()
+    hostile = "<!channel> <http://evil.example|click> & <@U123>"
+    line = message.lines[0]
+    record = line.top_records[0].model_copy(
+        update={"label": hostile, "ids": {"stripe": f"in_`{hostile}`"}}
+    )
+    line = line.model_copy(update={"labels": {"flow": hostile}, "top_records": [record]})
+    payload = render(message.model_copy(update={"lines": [line], "summary": hostile}))
+    blob = json.dumps(payload.as_dict(), ensure_ascii=False)
+    assert "<!channel>" not in blob and "<@U123>" not in blob
+    assert "<http://evil.example" not in blob
+    assert "&lt;!channel&gt;" in blob and "&amp;" in blob
+    assert_within_limits(payload)

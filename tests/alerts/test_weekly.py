@@ -252,23 +252,23 @@ def test_report_message_words_every_figure(seeded: Database) -> None:
         report = build_weekly_report(conn, SETTINGS, "2026-W47", NOW)
     message = report_message(report, SETTINGS)
     assert message.headline == (
-        "SLA attainment 90.0% across flows; 4,200.00 USD in posting failures; 3 alerts fired."
+        "SLA attainment 90.0% across flows; $4,200.00 in posting failures; 3 alerts fired."
     )
     lines = {(s.title, ln.label): (ln.value, ln.change) for s in message.sections for ln in s.lines}
     assert lines["SLA attainment (weekly mean)", "invoice_billing_to_erp"] == (
         "80.0%", "+6.0 pts vs last week",
     )  # fmt: skip
     assert lines["Sync lag p95 (weekly mean)", "invoice_billing_to_erp"] == (
-        "15m", "-15m vs last week",
+        "15 min", "-15 min vs last week",
     )  # fmt: skip
     risk = "At risk at the end of the week"
     assert lines[risk, "Unmatched accounts (netsuite)"] == (
-        "3 · ARR 5,000,000 JPY, 12,000.00 USD", "-1 vs last week",
+        "3 · ARR ¥5,000,000, $12,000.00", "-1 vs last week",
     )  # fmt: skip
-    assert lines[risk, "Posting failures"] == ("3 · amount 4,200.00 USD", "+3 vs last week")
+    assert lines[risk, "Posting failures"] == ("3 · amount $4,200.00", "+3 vs last week")
     top = "stripe invoice in_A (posting_failures, sla_breaches)"
-    assert lines["Top exceptions by money", top] == ("4,200.00 USD", "since 2026-11-20")
-    assert lines["Alerts", "Mean time to resolve"] == ("3d 1h", "2 resolved")
+    assert lines["Top exceptions by money", top] == ("$4,200.00", "since 2026-11-20")
+    assert lines["Alerts", "Mean time to resolve"] == ("3 d 1 h", "2 resolved")
     assert lines["Alerts", "Alerts fired"] == ("3 (1 critical, 2 warning)", "+1 vs last week")
 
 
@@ -353,6 +353,8 @@ def test_report_over_a_computed_sandbox_store(db: Database) -> None:
         )
     assert any(f.attainment is not None for f in report.flows)
     assert report.posting_failures.count == value(world_now, "posting_failures")
+    assert report.payment_posting_failures is not None
+    assert report.payment_posting_failures.count == value(world_now, "payment_posting_failures")
     assert report.stuck_amendments.count == value(world_now, "stuck_amendments")
     for currency_amount in report.posting_failures.amounts:
         assert currency_amount.amount_minor == value(

@@ -14,7 +14,8 @@ from app.queries.core import Window
 from app.queries.metric_sql import OPEN_ITEMS
 from app.text import plain
 from core.database import Database
-from core.money import exponent, format_amount, format_money
+from core.display import money
+from core.money import to_minor
 from core.roles import Identity
 from metrics.results import status_document
 from testkit.dashboard_store import NOW, ROLE_USERS
@@ -190,27 +191,17 @@ def test_a_poll_after_the_latest_compute_reads_as_fresh_not_negative() -> None:
     assert fresh["salesforce"] == 0 and fresh["stripe"] == 0
 
 
-def test_finance_tiles_show_exact_amounts_with_the_currency_in_the_label() -> None:
+def test_finance_tiles_show_compact_money_with_the_exact_amount_on_hover() -> None:
     at = signed_in("fiona")
     at.switch_page("app_pages/finance_close.py").run()
-    tiles = {m.label: m.value for m in at.metric if m.label.startswith("At risk (")}
+    tiles = [m for m in at.metric if m.label.startswith("At risk (")]
     assert tiles
-    for label, shown in tiles.items():
-        digits = exponent(label[len("At risk (") : -1])
-        whole, _, cents = shown.partition(".")
-        assert whole.replace(",", "").isdigit() and len(cents) == digits, (label, shown)
-
-
-@pytest.mark.parametrize(
-    ("amount", "currency", "shown"),
-    [(123456789, "USD", "1,234,567.89"), (98000, "JPY", "98,000"), (float("nan"), "EUR", "—"),
-     (1500, None, "—")],
-)  # fmt: skip
-def test_format_amount_is_exact_to_the_minor_unit(
-    amount: float, currency: str | None, shown: str
-) -> None:
-    assert format_amount(amount, currency) == shown
-    assert format_money(amount, currency) == (shown if shown == "—" else f"{shown} {currency}")
+    for tile in tiles:
+        currency = tile.label[len("At risk (") : -1]
+        exact = tile.proto.help.removeprefix("Exactly ").partition(":")[0]
+        number = "".join(ch for ch in exact if ch.isdigit() or ch in ".-")
+        assert exact == money(to_minor(number, currency), currency)
+        assert tile.value == money(to_minor(number, currency), currency, compact=True)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +218,7 @@ def test_open_items_equal_one_sort_of_every_open_item(
         WHERE resolved_at IS NULL AND metric = ANY (%(metrics)s::text[])
           AND (%(flow)s::text IS NULL OR labels ->> 'flow' IS NULL OR labels ->> 'flow' = %(flow)s)
           AND (%(system)s::text IS NULL OR system = %(system)s)
-        ORDER BY amount_minor DESC NULLS LAST, id LIMIT %(limit)s
+        ORDER BY abs(amount_minor) DESC NULLS LAST, id LIMIT %(limit)s
     """
     with psycopg.connect(app_env.url) as conn:
         for limit in (7, 1000):
@@ -251,10 +242,10 @@ def test_revops_tiles_show_the_open_invoices_of_orphan_and_duplicate_customers(
         metrics = status_document(conn)["metrics"]
     expected = [
         (f"{m['labels']['system']} · {m['labels']['currency']}",
-         format_money(m["value"], m["labels"]["currency"]))
+         money(m["value"], m["labels"]["currency"]))
         for m in metrics if m["name"].endswith("_customers_amount")
     ]  # fmt: skip
-    assert ("stripe · USD", format_money(1_244_56, "USD")) in expected
+    assert ("stripe · USD", "$1,244.56") in expected
     at = signed_in("rory")
     at.switch_page("app_pages/revops_accounts.py").run()
     assert not at.exception

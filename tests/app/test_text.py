@@ -26,7 +26,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_plain_text_renders_as_itself(text: str) -> None:
-    html = MarkdownIt("commonmark").render(plain(text))
+    html = MarkdownIt("commonmark").render(plain(text)).replace("\u2060", "")
     assert html == f"<p>{_html_text(' '.join(text.split()))}</p>\n"
 
 

@@ -31,6 +31,7 @@ from core.database import Database
 from core.embedded import EmbeddedPostgres, postgres_command
 from core.errors import DatabaseUnavailableError
 from core.store.records import COLUMNS
+from metrics.live import live_values
 from testkit.running_sandbox import NOW, profile_with, running_sandbox
 from testkit.sandbox_settings import sandbox_settings
 from tests.collectors.crash_worker import collect_all, collect_once, small_page_connector
@@ -276,15 +277,38 @@ def test_a_killed_collector_resumes_to_the_same_store(
                 proc.wait()
 
     runs = run_counts(db)
-    # The stream it was killed in stays visible as running; nothing closed it. Pages become
+    # The stream it was killed in stays visible as running until the next poll. Pages become
     # visible one commit at a time, so the kill lands inside the stream it was aimed at.
     assert runs.get("running") == [longest], f"killed inside {longest}, runs left: {runs}"
     assert committed_pages(db) < len(world.capture.pages)
     assert_watermarks_covered(db, world.capture)
+    wait_until_sessions_end(db)
+    assert source_health(db).get(longest[0]) == 0.0, "a dead run must show in health at once"
 
     collect_all(db, world.settings)
     assert_resumed(db, world.capture, longest)
     assert_same_store(snapshot(db), world.reference)
+    runs = run_counts(db)
+    assert runs.get("abandoned") == [longest] and "running" not in runs, runs
+
+
+def wait_until_sessions_end(db: Database) -> None:
+    """Wait for the server to notice that the killed collector's connection is gone."""
+    deadline = time.monotonic() + 30
+    with db.connection(autocommit=True) as conn:
+        while conn.execute(
+            "SELECT 1 FROM collector_run WHERE status = 'running' "
+            "AND NOT collector_run_orphaned(backend_pid, backend_started_at)"
+        ).fetchone():
+            assert time.monotonic() < deadline, "the killed collector's session stayed"
+            time.sleep(0.02)
+
+
+def source_health(db: Database) -> dict[str, float]:
+    """``collector_healthy`` per source, as alerts and the exporter read it now."""
+    with db.connection() as conn:
+        values = live_values(conn, NOW)
+    return {v.labels["source"]: v.value for v in values if v.name == "collector_healthy"}
 
 
 def terminate_backends(server: EmbeddedPostgres) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from collectors.errors import (
     AuthenticationError,
     BudgetExhaustedError,
     FatalSourceError,
+    PollStoppedError,
     SourceUnreachableError,
 )
 from collectors.http import SourceClient, retry_after_seconds
@@ -98,6 +100,22 @@ def test_retry_after_is_capped_by_backoff_max(base_url: str, script: Script) -> 
     assert response.json() == {"data": 1}
     assert 0.4 <= waited < 5.0
     assert c.stats.retries == 2
+
+
+def test_a_stop_ends_a_long_retry_wait_at_once(base_url: str, script: Script) -> None:
+    script.responses = [Response(status_code=503, headers={"Retry-After": "120"})]
+    stop = threading.Event()
+    with client(base_url, backoff_max=60, stop=stop) as c:
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
+        with pytest.raises(PollStoppedError, match="stopped while waiting 60 s"):
+            c.get("/x")
+        waited = time.monotonic() - started
+        # Stopped, the client sends nothing more.
+        with pytest.raises(PollStoppedError, match="stopped before the next request"):
+            c.get("/x")
+    assert waited < 5.0
+    assert len(script.seen) == 1
 
 
 def test_5xx_is_retried_with_backoff(base_url: str, script: Script) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -205,3 +206,156 @@ def test_exact_duplicate_lines_are_stored_once(db: Database, tmp_path: Path) -> 
     (tmp_path / "b.jsonl").write_text(line)
     assert collect(db, tmp_path).healthy
     assert scalar(db, "SELECT count(*) FROM sync_event") == 2
+
+
+def runs(db: Database) -> list[tuple[str, int, int]]:
+    with db.connection() as conn:
+        return [
+            (status, quarantined, cleaned)
+            for status, quarantined, cleaned in conn.execute(
+                "SELECT status, quarantined, cleaned FROM collector_run ORDER BY id"
+            )
+        ]
+
+
+def quarantined(db: Database) -> list[tuple[str, str, str]]:
+    with db.connection() as conn:
+        return [
+            (location, reason, payload)
+            for location, reason, payload in conn.execute(
+                "SELECT location, reason, payload FROM quarantine ORDER BY location"
+            )
+        ]
+
+
+NUL = "\x00"
+
+
+def test_a_nul_neither_stops_ingestion_nor_holds_up_other_files(
+    db: Database, tmp_path: Path
+) -> None:
+    raw_nul = event_line(correlation_id="raw").replace('"raw"', '"r\x00w"')
+    (tmp_path / "a.jsonl").write_text(
+        event_line(correlation_id="a1")
+        + event_line(correlation_id="a2", error_message="NetSuite said \x00\x00")
+        + event_line(correlation_id="a\x003")
+        + raw_nul
+        + event_line(correlation_id="a5")
+    )
+    (tmp_path / "b.jsonl").write_text(event_line(correlation_id="b1"))
+    outcome = collect(db, tmp_path)
+    assert outcome.healthy, outcome.problems
+    with db.connection() as conn:
+        stored = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                "SELECT correlation_id, error_message, raw ->> 'error_message' FROM sync_event"
+            )
+        }
+    assert stored.keys() == {"a1", "a2", "a5", "b1"}
+    assert stored["a2"] == ("NetSuite said \ufffd\ufffd", "NetSuite said \ufffd\ufffd")
+    assert [q[:2] for q in quarantined(db)] == [
+        (
+            "a.jsonl:3",
+            "field 'correlation_id' holds U+0000 at character 1, "
+            "which the store cannot hold in a key",
+        ),
+        ("a.jsonl:4", f"not JSON: Invalid control character at column {raw_nul.index(NUL) + 1}"),
+    ]
+    assert runs(db) == [("success", 2, 4)]
+    # The watermark moved past the bad lines: the next poll reads nothing again.
+    assert collect(db, tmp_path).healthy
+    assert runs(db)[-1] == ("success", 0, 0)
+
+
+def test_invalid_utf8_is_quarantined_with_the_byte_and_replaced(
+    db: Database, tmp_path: Path
+) -> None:
+    good = event_line(correlation_id="ok").encode()
+    bad = event_line(correlation_id="cafX").encode().replace(b"cafX", b"caf\xe9")
+    (tmp_path / "a.jsonl").write_bytes(bad + good)
+    assert collect(db, tmp_path).healthy
+    assert scalar(db, "SELECT count(*) FROM sync_event") == 1
+    ((location, reason, payload),) = quarantined(db)
+    assert location == "a.jsonl:1"
+    assert reason == f"line is not valid UTF-8: byte 0xe9 at byte {bad.index(b'caf') + 3}"
+    assert '"correlation_id": "caf\ufffd"' in payload
+
+
+def test_over_long_lines_and_fields_are_quarantined_with_an_excerpt(
+    db: Database, tmp_path: Path
+) -> None:
+    five_mb = 5 * 2**20
+    long_json = event_line(correlation_id="long", error_message="x" * five_mb)
+    garbage = "#" * five_mb + "\n"
+    lines = [
+        event_line(correlation_id="first"),
+        long_json,
+        garbage,
+        event_line(correlation_id="big-field", error_message="m" * 50_000),
+        event_line(correlation_id="i" * 100_000),
+        event_line(correlation_id="last"),
+    ]
+    (tmp_path / "a.jsonl").write_text("".join(lines))
+    assert collect(db, tmp_path).healthy
+    assert scalar(db, "SELECT count(*) FROM sync_event") == 2
+    kept = quarantined(db)
+    assert [(q[0], q[1]) for q in kept] == [
+        (
+            "a.jsonl:2",
+            f"line is {len(long_json) - 1:,} bytes long, over max_line_bytes (1,048,576); "
+            "its first 16,384 bytes are kept",
+        ),
+        (
+            "a.jsonl:3",
+            f"line is {five_mb:,} bytes long, over max_line_bytes (1,048,576); "
+            "its first 16,384 bytes are kept",
+        ),
+        (
+            "a.jsonl:4",
+            "field 'error_message' is 50,000 characters long, over max_field_chars (10,000)",
+        ),
+        (
+            "a.jsonl:5",
+            "field 'correlation_id' is 100,000 characters long, over max_id_chars (255)",
+        ),
+    ]
+    assert all(len(q[2]) < 17_000 for q in kept), "the quarantine keeps excerpts only"
+    assert kept[1][2].startswith("####")
+    assert scalar(db, "SELECT max(length(raw::text)) FROM sync_event") < 1000
+
+
+def test_the_line_limit_is_configured_per_source_and_waits_for_a_whole_line(
+    db: Database, tmp_path: Path
+) -> None:
+    log = tmp_path / "a.jsonl"
+    long_line = event_line(correlation_id="long", error_message="y" * 3000)
+    log.write_text(event_line(correlation_id="first") + long_line[:2500])
+    limited = settings(tmp_path).model_copy(update={"max_line_bytes": 2048})
+    connector = build_connector("logs", limited, clock=CLOCK)
+    try:
+        assert collect_source(db, connector, clock=CLOCK).healthy
+        # The long line is still being written: nothing of it is read or quarantined yet.
+        assert scalar(db, "SELECT count(*) FROM quarantine") == 0
+        with log.open("a") as handle:
+            handle.write(long_line[2500:] + event_line(correlation_id="after"))
+        assert collect_source(db, connector, clock=CLOCK).healthy
+    finally:
+        connector.close()
+    assert scalar(db, "SELECT count(*) FROM sync_event") == 2
+    assert [(q[0], q[1]) for q in quarantined(db)] == [
+        (
+            "a.jsonl:2",
+            f"line is {len(long_line) - 1:,} bytes long, over max_line_bytes (2,048); "
+            "its first 2,049 bytes are kept",
+        )
+    ]
+
+
+def test_a_file_name_that_is_not_utf8_is_read_like_any_other(db: Database, tmp_path: Path) -> None:
+    (tmp_path / os.fsdecode(b"ipaas-\xff.jsonl")).write_text(event_line(correlation_id="x"))
+    assert collect(db, tmp_path).healthy
+    assert scalar(db, "SELECT origin FROM sync_event") == "ipaas-\ufffd.jsonl:1"
+    assert collect(db, tmp_path).healthy
+    assert scalar(db, "SELECT count(*) FROM sync_event") == 1
+    assert runs(db)[-1] == ("success", 0, 0)

@@ -46,6 +46,13 @@ ENV = {
     "token_secret_env": "SW_TEST_NS_TOKEN_SECRET",
 }
 BEARER_ENV = "SW_TEST_NS_BEARER"
+DELETION_STREAMS = {
+    "customer_deletions": 0,
+    "invoice_deletions": 0,
+    "customer_keys": 0,
+    "invoice_keys": 0,
+}
+"""The deletion log and the id reconciliation: nothing deleted in these worlds."""
 
 
 @pytest.fixture(autouse=True)
@@ -183,6 +190,7 @@ def test_conformance_and_canonical_mapping(db: Database, tmp_path: Path) -> None
     assert {s.stream: s.records for s in first.streams} == {
         "customers": len(customers),
         "invoices": len(invoices),
+        **DELETION_STREAMS,
     }
 
     with db.connection() as conn:
@@ -270,6 +278,7 @@ def test_incremental_reads_exactly_the_changes_and_ties_across_windows(db: Datab
         assert {s.stream: s.changed for s in second.streams} == {
             "customers": len(changed_customers),
             "invoices": len(changed_invoices),
+            **DELETION_STREAMS,
         }
         assert len(seen) == len(set(seen)), "a record was read twice in one run"
         assert changed_customers <= set(seen)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -16,6 +18,7 @@ from core.store.runs import (
     PageWrite,
     QuarantinedRecord,
     Watermark,
+    close_abandoned,
     commit_page,
     finish_run,
     get_watermark,
@@ -25,7 +28,8 @@ from core.store.runs import (
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
-def invoice(i: int, *, total: int = 1000, updated: datetime = T0) -> CanonicalRecord:
+def invoice(i: int, *, total: int = 1000, updated: datetime = T0, rank: int = 1) -> CanonicalRecord:
+    """A Stripe-style invoice, versioned by its event second and lifecycle rank."""
     return CanonicalRecord(
         system="stripe",
         object_type="invoice",
@@ -37,7 +41,14 @@ def invoice(i: int, *, total: int = 1000, updated: datetime = T0) -> CanonicalRe
         created_at=T0 - timedelta(days=1),
         updated_at=updated,
         finalized_at=T0,
+        version_at=updated,
+        version_rank=rank,
     )
+
+
+def read(i: int, *, total: int, updated: datetime) -> CanonicalRecord:
+    """A read of current state (as SOQL or SuiteQL gives one): it carries no version."""
+    return replace(invoice(i, total=total, updated=updated), version_at=None, version_rank=0)
 
 
 def upsert(db: Database, records: list[CanonicalRecord]) -> tuple[int, int]:
@@ -64,7 +75,8 @@ def test_same_page_twice_changes_nothing(db: Database) -> None:
 def test_one_changed_field_is_exactly_one_update(db: Database) -> None:
     page = [invoice(i) for i in range(100)]
     upsert(db, page)
-    page[42] = replace(page[42], status="paid", updated_at=T0 + timedelta(minutes=1))
+    later = T0 + timedelta(minutes=1)
+    page[42] = replace(page[42], status="paid", updated_at=later, version_at=later)
     assert upsert(db, page) == (0, 1)
     with db.connection() as conn:
         row = conn.execute(
@@ -78,6 +90,25 @@ def test_an_older_version_never_overwrites_a_newer_one(db: Database) -> None:
     upsert(db, [newer])
     assert upsert(db, [invoice(1, total=1000, updated=T0)]) == (0, 0)
     assert stored(db) == {newer.external_id: 2000}
+
+
+def test_a_same_second_tie_is_broken_by_the_lifecycle_and_never_by_arrival(
+    db: Database,
+) -> None:
+    paid = replace(invoice(1, total=2000, rank=3), status="paid", paid_at=T0)
+    upsert(db, [paid])
+    # The finalized event of the same second arrives later (a later events page).
+    assert upsert(db, [invoice(1, total=1000, rank=1)]) == (0, 0)
+    # An equal version that differs is no proof either: the stored one stays.
+    assert upsert(db, [replace(paid, name="other")]) == (0, 0)
+    assert stored(db) == {paid.external_id: 2000}
+
+
+def test_a_read_of_current_state_wins_whatever_its_timestamp_says(db: Database) -> None:
+    upsert(db, [read(3, total=1000, updated=T0)])
+    # A correction read later whose local modification time reads an hour early.
+    assert upsert(db, [read(3, total=1010, updated=T0 - timedelta(hours=1))]) == (0, 1)
+    assert stored(db) == {f"in_{3:024d}": 1010}
 
 
 def test_a_page_repeating_a_record_keeps_the_newest(db: Database) -> None:
@@ -155,6 +186,8 @@ def test_page_watermark_and_run_commit_together(db: Database) -> None:
             conn,
             run,
             PageWrite(
+                "stripe",
+                "invoice",
                 records=[invoice(1), invoice(2)],
                 events=[log_event(1)],
                 quarantined=[
@@ -180,27 +213,99 @@ def test_page_watermark_and_run_commit_together(db: Database) -> None:
     assert row == ("success", 1, 3, 3, 2, 1, 1, 1)
 
 
+def page_of(*records: CanonicalRecord, position: dict[str, Any]) -> PageWrite:
+    return PageWrite(
+        "billing", "invoice", records=records, watermark=Watermark("billing", "invoices", position)
+    )
+
+
 def test_a_failing_page_leaves_the_watermark_where_it_was(db: Database) -> None:
     with db.connection() as conn:
-        run = start_run(conn, "stripe", "invoices", T0)
-        commit_page(
-            conn,
-            run,
-            PageWrite(records=[invoice(1)], watermark=Watermark("stripe", "invoices", {"p": 1})),
-            at=T0,
-        )
-        bad = replace(invoice(2), currency="DOLLARS")
-        with pytest.raises(psycopg.errors.StringDataRightTruncation):
-            commit_page(
-                conn,
-                run,
-                PageWrite(
-                    records=[invoice(3), bad], watermark=Watermark("stripe", "invoices", {"p": 2})
-                ),
-                at=T0,
-            )
-        assert get_watermark(conn, "stripe", "invoices") == {"p": 1}
+        run = start_run(conn, "billing", "invoices", T0)
+        commit_page(conn, run, page_of(invoice(1), position={"p": 1}), at=T0)
+        # A position the store cannot hold fails the page whole, even row by row.
+        with pytest.raises(psycopg.errors.UntranslatableCharacter):
+            commit_page(conn, run, page_of(invoice(3), position={"p": "2\x00"}), at=T0)
+        assert get_watermark(conn, "billing", "invoices") == {"p": 1}
     assert set(stored(db)) == {invoice(1).external_id}
+
+
+def test_a_record_the_store_refuses_is_quarantined_and_the_rest_land(db: Database) -> None:
+    bad_currency = replace(invoice(2), currency="DOLLARS")
+    nul_name = replace(invoice(3), name="Acme\x00 Inc")
+    with db.connection() as conn:
+        run = start_run(conn, "billing", "invoices", T0)
+        result = commit_page(
+            conn, run, page_of(invoice(1), bad_currency, nul_name, position={"p": 2}), at=T0
+        )
+        assert get_watermark(conn, "billing", "invoices") == {"p": 2}
+        quarantined = conn.execute(
+            "SELECT source, object_type, external_id, reason, run_id FROM quarantine "
+            "ORDER BY external_id"
+        ).fetchall()
+        counters = conn.execute(
+            "SELECT records, changed, quarantined FROM collector_run WHERE id = %s", (run,)
+        ).fetchone()
+    assert set(stored(db)) == {invoice(1).external_id}
+    assert result.upsert.inserted == 1 and result.quarantined == 2 and len(result.refused) == 2
+    assert [q[:3] for q in quarantined] == [
+        ("billing", "invoice", bad_currency.external_id),
+        ("billing", "invoice", nul_name.external_id),
+    ]
+    assert "the store refused it: value too long for type character(3)" in quarantined[0][3]
+    assert "0x00" in quarantined[1][3] and {q[4] for q in quarantined} == {run}
+    assert counters == (3, 1, 2)
+
+
+def test_quarantine_keeps_a_storable_bounded_excerpt(db: Database) -> None:
+    garbage = "\x00\ud800" + "x" * 5_000_000
+    item = QuarantinedRecord(
+        "logs", "sync_event", "not JSON\x00" + "!" * 5000, garbage, "id\x00" * 100, "a.jsonl:1"
+    )
+    with db.connection() as conn:
+        run = start_run(conn, "logs", "events", T0)
+        commit_page(conn, run, PageWrite("logs", "sync_event", quarantined=[item]), at=T0)
+        commit_page(conn, run, PageWrite("logs", "sync_event", quarantined=[item]), at=T0)
+        row = conn.execute(
+            "SELECT payload, reason, external_id, times_seen FROM quarantine"
+        ).fetchone()
+    assert row is not None
+    payload, reason, external_id, times_seen = row
+    assert payload.startswith("\ufffd\ufffdxxx") and len(payload) < 17_000
+    assert payload.endswith("[4,983,618 more characters]")
+    assert reason.startswith("not JSON\ufffd!!!") and len(reason) < 1_100
+    assert external_id.startswith("id\ufffdid") and len(external_id) < 300
+    assert times_seen == 2
+
+
+def wait_until_gone(db: Database, pid: int) -> None:
+    """Wait for the server to end the backend of a closed connection (it takes a moment)."""
+    deadline = time.monotonic() + 10
+    with db.connection(autocommit=True) as conn:
+        while conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+            assert time.monotonic() < deadline, f"backend {pid} still there"
+            time.sleep(0.02)
+
+
+def test_runs_of_a_session_that_is_gone_are_closed_as_abandoned(db: Database) -> None:
+    with db.connection() as dead:
+        dead_run = start_run(dead, "billing", "invoices", T0)
+        pid = dead.info.backend_pid
+    wait_until_gone(db, pid)
+    with db.connection() as conn:
+        live_run = start_run(conn, "billing", "customers", T0)
+        other = start_run(conn, "crm", "accounts", T0)
+        with db.connection() as closer:
+            closed = close_abandoned(closer, "billing", at=T0 + timedelta(minutes=5))
+            assert close_abandoned(closer, "billing", at=T0 + timedelta(minutes=6)) == []
+        rows = dict(conn.execute("SELECT id, status FROM collector_run").fetchall())
+        finished = conn.execute(
+            "SELECT finished_at, error FROM collector_run WHERE id = %s", (dead_run,)
+        ).fetchone()
+    assert [(r.id, r.stream, r.started_at) for r in closed] == [(dead_run, "invoices", T0)]
+    assert rows == {dead_run: "abandoned", live_run: "running", other: "running"}
+    assert finished is not None and finished[0] == T0 + timedelta(minutes=5)
+    assert "abandoned" in finished[1]
 
 
 def test_the_same_bad_record_is_quarantined_once(db: Database) -> None:
@@ -210,6 +315,6 @@ def test_the_same_bad_record_is_quarantined_once(db: Database) -> None:
     with db.connection() as conn:
         run = start_run(conn, "netsuite", "invoices", T0)
         for _ in range(3):
-            commit_page(conn, run, PageWrite(quarantined=[bad]), at=T0)
+            commit_page(conn, run, PageWrite("netsuite", "invoice", quarantined=[bad]), at=T0)
         row = conn.execute("SELECT count(*), max(times_seen) FROM quarantine").fetchone()
     assert row == (1, 3)

@@ -163,9 +163,11 @@ class Store:
             upsert_records(conn, self.records, at=NOW)
             append_events(conn, self.events)
 
-    def compute(self, db: Database, now: datetime = NOW) -> Evaluation:
+    def compute(
+        self, db: Database, now: datetime = NOW, settings: Settings | None = None
+    ) -> Evaluation:
         self.write(db)
-        return compute(db, Settings(), now)
+        return compute(db, settings or Settings(), now)
 
 
 def value(evaluation: Evaluation, name: str, **labels: str) -> float | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from core.config import Settings
+import pytest
+
+from core.config import ConfigError, Settings, load_settings
 from core.database import Database
 from metrics.engine import compute
 from metrics.matching import confirm_match
@@ -201,7 +204,7 @@ def test_money_stays_per_currency(db: Database) -> None:
     assert value(e, "silent_misses_amount", currency="USD") == 1_234_56
     assert value(e, "silent_misses_amount", currency="JPY") == 98_000
     assert value(e, "amount_mismatches") == 1
-    assert value(e, "amount_mismatches_amount", currency="EUR") == 10_00
+    assert value(e, "amount_mismatches_amount", currency="EUR") == 1_00
     assert value(e, "sla_breaches_amount", flow=INVOICE, currency="USD") == 1_234_56
 
 
@@ -312,9 +315,146 @@ def test_an_invoice_posted_twice_lists_both_and_compares_the_earliest(db: Databa
             "SELECT metric, related FROM exception_item WHERE resolved_at IS NULL ORDER BY 1"
         ).fetchall()
     assert rows == [
-        ("amount_mismatches", {"netsuite_invoice": first, "erp_amount_minor": 400_00,
+        ("amount_mismatches", {"netsuite_invoice": first, "billing_amount_minor": 500_00,
+                               "billing_currency": "USD", "erp_amount_minor": 400_00,
                                "erp_currency": "USD"}),
         ("clock_skew_items", {"target_system": "netsuite", "target_ids": [first, second],
                               "source_time": (NOW - 50 * H).isoformat(),
                               "target_time": (NOW - 51 * H).isoformat()}),
     ]  # fmt: skip
+
+
+TOLERANT = Settings.model_validate(
+    {"metrics": {"mismatch_tolerance": {"default": 0, "USD": 0.01, "JPY": 1, "KWD": 0.005}}}
+)
+
+
+def test_a_difference_within_the_tolerance_is_no_mismatch(db: Database) -> None:
+    s = Store()
+    for id_, total, erp_total, currency, erp_currency in (
+        ("in_usd_at", 100_00, 99_99, "USD", "USD"),  # exactly one cent: within
+        ("in_usd_over", 100_00, 100_02, "USD", "USD"),  # the ERP holds two cents more
+        ("in_jpy_at", 1_000, 999, "JPY", "JPY"),  # one yen, JPY has no minor unit
+        ("in_jpy_over", 1_000, 1_002, "JPY", "JPY"),
+        ("in_kwd_at", 12_345, 12_340, "KWD", "KWD"),  # 0.005 KWD: three decimals
+        ("in_kwd_over", 12_345, 12_339, "KWD", "KWD"),
+        ("in_eur", 10_00, 10_01, "EUR", "EUR"),  # the default: exact
+        ("in_gbp", 50_00, 50_00, "GBP", "USD"),  # booked in another currency
+    ):
+        s.invoice(id_, finalized=NOW - 5 * H, total=total, currency=currency)
+        s.erp_invoice(id_, created=NOW - 4 * H, total=erp_total, currency=erp_currency)
+    e = s.compute(db, settings=TOLERANT)
+    assert value(e, "amount_mismatches") == 5
+    # The money is the size of each difference, per billing currency.
+    for currency, amount in (("USD", 2), ("JPY", 2), ("KWD", 6), ("EUR", 1), ("GBP", 50_00)):
+        assert value(e, "amount_mismatches_amount", currency=currency) == amount, currency
+    with db.connection() as conn:
+        items = exceptions_document(conn, metric="amount_mismatches")["exceptions"]
+    # Largest first by size; the item carries the signed difference and both totals.
+    assert [(i["external_id"], i["amount_minor"], i["currency"]) for i in items] == [
+        ("in_gbp", 50_00, "GBP"),
+        ("in_kwd_over", 6, "KWD"),
+        ("in_jpy_over", -2, "JPY"),
+        ("in_usd_over", -2, "USD"),
+        ("in_eur", -1, "EUR"),
+    ]
+    totals = {
+        i["external_id"]: {k: v for k, v in i["related"].items() if k != "netsuite_invoice"}
+        for i in items
+    }
+    assert totals["in_usd_over"] == {
+        "billing_amount_minor": 100_00,
+        "billing_currency": "USD",
+        "erp_amount_minor": 100_02,
+        "erp_currency": "USD",
+    }
+    assert totals["in_gbp"] == {"billing_amount_minor": 50_00, "billing_currency": "GBP",
+                                "erp_amount_minor": 50_00, "erp_currency": "USD"}  # fmt: skip
+
+    exact = compute(db, Settings(), NOW)
+    assert not exact.incremental  # another tolerance: nothing of the last compute is reused
+    assert value(exact, "amount_mismatches") == 8  # every difference counts when exact
+    assert value(exact, "amount_mismatches_amount", currency="KWD") == 5 + 6
+
+
+def test_tolerances_are_major_units_checked_against_the_currency(tmp_path: Path) -> None:
+    assert TOLERANT.metrics.tolerance_minor("usd") == 1
+    assert TOLERANT.metrics.tolerance_minor("EUR") == 0
+    coarse = Settings.model_validate({"metrics": {"mismatch_tolerance": {"default": 0.01}}})
+    # A default finer than a currency's minor unit rounds down: no yen difference is that small.
+    assert [coarse.metrics.tolerance_minor(c) for c in ("USD", "JPY", "KWD")] == [1, 0, 10]
+    for tolerances, message in (
+        ("{USD: 0.001}", "0.001 has more decimals than USD allows"),
+        ("{JPY: 0.5}", "0.5 has more decimals than JPY allows"),
+        ("{default: -1}", "default: must be zero or a positive amount"),
+        ("{dollars: 1}", "'dollars' is not 'default' or an ISO 4217 currency code"),
+        ("{usd: 1, USD: 2}", "USD: USD is given twice"),
+    ):
+        path = tmp_path / "syncwatch.yaml"
+        path.write_text(f"metrics:\n  mismatch_tolerance: {tolerances}\n", encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            load_settings(path)
+        assert "metrics.mismatch_tolerance" in str(info.value), info.value
+        assert message in str(info.value), info.value
+
+
+PAYMENT = "payment_billing_to_erp"
+
+
+def test_payment_posting_failures_and_silent_misses(db: Database) -> None:
+    s = Store()
+    # Posted; its payment failed in the middleware and is not applied.
+    s.invoice("in_pay_failed", finalized=NOW - 50 * H, paid=NOW - 30 * H, total=300_00)
+    s.erp_invoice("in_pay_failed", created=NOW - 49 * H, total=300_00)
+    s.log("in_pay_failed", "success", ts=NOW - 49 * H)
+    s.log("in_pay_failed", "failed", ts=NOW - 29 * H, flow=PAYMENT)
+    # Failed, then applied: a failure only until NetSuite marks the invoice paid.
+    s.invoice("in_pay_recovered", finalized=NOW - 50 * H, paid=NOW - 30 * H)
+    s.erp_invoice("in_pay_recovered", created=NOW - 49 * H, paid=NOW - 20 * H)
+    s.log("in_pay_recovered", "failed", ts=NOW - 29 * H, flow=PAYMENT)
+    s.log("in_pay_recovered", "success", ts=NOW - 20 * H, attempt=2, flow=PAYMENT)
+    # Never attempted: a silent miss once its 24 h SLA has passed, though the invoice posted.
+    s.invoice(
+        "in_pay_never", finalized=NOW - 50 * H, paid=NOW - 30 * H, total=7_000, currency="JPY"
+    )
+    s.erp_invoice("in_pay_never", created=NOW - 49 * H, total=7_000, currency="JPY")
+    s.log("in_pay_never", "success", ts=NOW - 49 * H)
+    s.invoice("in_pay_young", finalized=NOW - 5 * H, paid=NOW - 2 * H)
+    s.erp_invoice("in_pay_young", created=NOW - 4 * H)
+    # Never posted at all: an invoice silent miss, and its payment's failed attempt counts too.
+    s.invoice("in_unposted", finalized=NOW - 50 * H, paid=NOW - 40 * H, total=90_00)
+    s.log("in_unposted", "failed", ts=NOW - 39 * H, flow=PAYMENT)
+
+    before = s.compute(db, now=NOW - 25 * H)
+    assert value(before, "payment_posting_failures", age_bucket="1h_24h") == 3
+    assert open_items(db, "payment_posting_failures") == {
+        "in_pay_failed", "in_pay_recovered", "in_unposted"
+    }  # fmt: skip
+
+    e = s.compute(db)
+    assert value(e, "payment_posting_failures", age_bucket="1d_7d") == 2
+    assert value(e, "payment_posting_failures_amount", currency="USD") == 300_00 + 90_00
+    assert open_items(db, "payment_posting_failures") == {"in_pay_failed", "in_unposted"}
+    assert value(e, "payment_silent_misses", age_bucket="1d_7d") == 1
+    assert value(e, "payment_silent_misses_amount", currency="JPY") == 7_000
+    assert open_items(db, "payment_silent_misses") == {"in_pay_never"}
+    assert value(e, "sync_backlog", flow=PAYMENT) == 4  # the young payment waits within its SLA
+    # Payment lines say nothing about posting the invoice, and the reverse.
+    assert open_items(db, "silent_misses") == {"in_unposted"}
+    assert value(e, "posting_failures", age_bucket="1d_7d") == 0
+    with db.connection() as conn:
+        (since,) = {
+            i["since"]
+            for i in exceptions_document(conn, metric="payment_silent_misses")["exceptions"]
+        }
+        recovered = conn.execute(
+            "SELECT status FROM exception_item WHERE metric = 'payment_posting_failures' "
+            "AND external_id = 'in_pay_recovered'"
+        ).fetchone()
+    assert since == "2026-11-20T06:00:00Z"  # paid 30 h ago, plus its 24 h SLA
+    assert recovered == ("resolved",)
+
+    without_payments = Settings.model_validate({"flows": {PAYMENT: {"enabled": False}}})
+    off = compute(db, without_payments, NOW)
+    assert value(off, "payment_posting_failures", age_bucket="1d_7d") is None
+    assert open_items(db, "payment_silent_misses") == set()

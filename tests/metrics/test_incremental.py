@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from core.config import Settings
+from core.config.metrics import MetricSettings
 from core.database import Database
 from core.store.events import LogEventRow, append_events
 from core.store.records import upsert_records
@@ -31,6 +32,8 @@ from metrics.results import exceptions_document, status_document
 from sandbox.generator import WorldSpec, iter_bundles
 from sandbox.store_loader import rows
 from testkit.running_sandbox import NOW, profile_with
+from tests.metrics.fixtures import open_items as open_ids
+from tests.metrics.fixtures import value
 from tests.metrics.test_ground_truth import HEAVY_FAULTS
 
 H = timedelta(hours=1)
@@ -76,6 +79,32 @@ def one(db: Database, sql: str, *params: Any) -> Any:
 def execute(db: Database, sql: str, *params: Any) -> int:
     with db.connection() as conn:
         return conn.execute(sql, params).rowcount
+
+
+def unapplied_payments(db: Database, at: datetime) -> list[str]:
+    """Billing invoices paid by ``at`` and posted, but not marked paid in the ERP."""
+    with db.connection() as conn:
+        found = conn.execute(
+            "SELECT i.external_id FROM source_record i WHERE i.system = 'stripe' "
+            "AND i.object_type = 'invoice' AND i.paid_at <= %s AND i.voided_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM source_record e WHERE e.system = 'netsuite' "
+            "AND e.object_type = 'invoice' AND e.link_ref = i.external_id) "
+            "AND NOT EXISTS (SELECT 1 FROM source_record e WHERE e.system = 'netsuite' "
+            "AND e.object_type = 'invoice' AND e.link_ref = i.external_id AND e.paid_at <= %s) "
+            "ORDER BY i.paid_at, i.external_id",
+            (at, at),
+        ).fetchall()
+    return [r[0] for r in found]
+
+
+def log_line(flow: str, invoice: str, status: str, ts: datetime) -> LogEventRow:
+    """One middleware attempt for ``invoice`` in ``flow``."""
+    return LogEventRow(
+        ts=ts, flow=flow, correlation_id=f"c-late-{invoice}", source_system="stripe",
+        source_id=invoice, target_system="netsuite", target_id=None, status=status, attempt=3,
+        error_code="E42", error_message="posting period closed", duration_ms=12, origin="test",
+        raw={"line": "late", "flow": flow, "source_id": invoice},
+    )  # fmt: skip
 
 
 def open_invoices(db: Database, at: datetime) -> list[str]:
@@ -171,38 +200,34 @@ def test_new_middleware_lines_and_a_write_committed_during_a_compute(
     write_world(db, at)
     compute(db, settings, at)
     invoice = open_invoices(db, at - 2 * H)[0]
+    payments = unapplied_payments(db, at - 2 * H)
     with db.connection() as conn, conn.transaction():
         append_events(
             conn,
             [
-                LogEventRow(
-                    ts=at + H / 2,
-                    flow="invoice_billing_to_erp",
-                    correlation_id="c-late",
-                    source_system="stripe",
-                    source_id=invoice,
-                    target_system="netsuite",
-                    target_id=None,
-                    status="dead_letter",
-                    attempt=3,
-                    error_code="E42",
-                    error_message="posting period closed",
-                    duration_ms=12,
-                    origin="test",
-                    raw={"line": "late"},
-                )
+                log_line("invoice_billing_to_erp", invoice, "dead_letter", at + H / 2),
+                # A payment attempt failed; another is being retried: neither failed nor silent.
+                log_line("payment_billing_to_erp", payments[0], "failed", at + H / 2),
+                log_line("payment_billing_to_erp", payments[1], "retrying", at + H / 2),
             ],
         )
     assert assert_same_as_full(db, settings, at + H).incremental is True
-    assert (
-        one(
-            db,
-            "SELECT related->>'last_status' FROM exception_item WHERE metric = 'posting_failures' "
-            "AND external_id = %s AND resolved_at IS NULL",
-            invoice,
+    for metric, record, status in (
+        ("posting_failures", invoice, "dead_letter"),
+        ("payment_posting_failures", payments[0], "failed"),
+    ):
+        assert (
+            one(
+                db,
+                "SELECT related->>'last_status' FROM exception_item WHERE metric = %s "
+                "AND external_id = %s AND resolved_at IS NULL",
+                metric,
+                record,
+            )
+            == status
         )
-        == "dead_letter"
-    )
+    assert payments[1] not in open_ids(db, "payment_posting_failures")
+    assert payments[1] not in open_ids(db, "payment_silent_misses")
 
     # A writer holds an uncommitted change while a compute runs; the next compute sees it.
     writer = db.connect()
@@ -249,9 +274,17 @@ def test_what_forces_a_full_compute(db: Database, settings: Settings) -> None:
     stricter = Settings.model_validate({"flows": {"invoice_billing_to_erp": {"sla": "30m"}}})
     assert compute(db, stricter, NOW + 2 * H).incremental is False  # another SLA
     assert compute(db, stricter, NOW + 2 * H, full=True).incremental is False
+    exact = value(compute(db, stricter, NOW + 2 * H), "amount_mismatches")
+    tolerant = stricter.model_copy(
+        update={"metrics": MetricSettings.model_validate({"mismatch_tolerance": {"USD": 0.01}})}
+    )
+    within_a_cent = compute(db, tolerant, NOW + 2 * H)  # another tolerance
+    assert within_a_cent.incremental is False
+    assert (value(within_a_cent, "amount_mismatches") or 0) < (exact or 0)
+    assert assert_same_as_full(db, tolerant, NOW + 3 * H).incremental is True
     # After a crash PostgreSQL empties the unlogged state; the next compute is a full one.
     execute(db, "TRUNCATE compute_state")
-    assert compute(db, stricter, NOW + 3 * H).incremental is False
+    assert compute(db, tolerant, NOW + 4 * H).incremental is False
 
 
 def test_the_compute_command_says_which_kind_it_ran(

@@ -171,6 +171,23 @@ def test_amount_mismatch_and_payment_knobs() -> None:
     assert any(i.paid_at is not None for i in world.invoices)
 
 
+def test_payment_failed_then_synced_knob() -> None:
+    world = _world(payment_failed_then_synced=1.0)
+    applied = {e.externalid: e.paid_at for e in world.erp_invoices if e.paid_at is not None}
+    failures = 0
+    for invoice_id, paid_at in applied.items():
+        lines = [
+            e
+            for e in world.log_events
+            if e.flow == "payment_billing_to_erp" and e.source_id == invoice_id
+        ]
+        # Failed attempts (none when the payment was applied within two seconds), then success.
+        assert lines[-1].status == "success" and lines[-1].ts == paid_at
+        assert all(line.status == "failed" and line.ts < paid_at for line in lines[:-1])
+        failures += len(lines) - 1
+    assert applied and failures
+
+
 def test_duplicate_log_lines_are_exact_replays() -> None:
     world = _world(50, duplicate_log_lines=1.0)
     assert set(Counter(world.log_events).values()) == {2}

@@ -174,10 +174,14 @@ def test_hand_built_world_metrics() -> None:
     for bucket in ("lt_1h", "1h_24h", "1d_7d", "gt_7d"):
         expected["posting_failures", (("age_bucket", bucket),)] = int(bucket == "lt_1h")
         expected["silent_misses", (("age_bucket", bucket),)] = int(bucket == "1d_7d")
+        # inA2's payment is applied: no payment is missing.
+        expected["payment_posting_failures", (("age_bucket", bucket),)] = 0
+        expected["payment_silent_misses", (("age_bucket", bucket),)] = 0
     expected["posting_failures_amount", (("currency", "USD"),)] = 10_000
     expected["silent_misses_amount", (("currency", "EUR"),)] = 5_000
+    # inA2: the money is the one cent between billing and the ERP.
     expected["amount_mismatches", ()] = 1
-    expected["amount_mismatches_amount", (("currency", "USD"),)] = 25_000
+    expected["amount_mismatches_amount", (("currency", "USD"),)] = 1
     # Logs in (now - 24 h, now], the replayed payment line once.
     for flow, attempts, rates, dead in (
         (erp, 1, (0.0, 0.0), 0),
@@ -210,7 +214,7 @@ def test_hand_built_world_exceptions() -> None:
         return f"2024-{stamp}Z"
 
     assert rows == [
-        ("amount_mismatches", {}, "stripe", "invoice", "inA2", 25_000, "USD", at("06-01T09:20:00")),
+        ("amount_mismatches", {}, "stripe", "invoice", "inA2", 1, "USD", at("06-01T09:20:00")),
         ("clock_skew_items", {"flow": "account_crm_to_erp"}, sf, "account", "B", 500_000, "EUR",
          at("06-01T09:00:00")),
         ("duplicate_customers", ns, "netsuite", "customer", "2", None, None, at("06-01T10:10:00")),
@@ -232,6 +236,15 @@ def test_hand_built_world_exceptions() -> None:
         ("unmatched_accounts", st, sf, "account", "A", 1_200_000, "USD", at("05-31T12:00:00")),
     ]  # fmt: skip
     assert manifest["malformed"] == []
+
+
+def test_a_difference_within_the_tolerance_is_no_mismatch() -> None:
+    clean = load_profile("clean")
+    within = _metrics(manifest_from_bundles(_bundles(), NOW, 1, clean, {"USD": 1}))
+    assert within["amount_mismatches", ()] == 0
+    assert not any(name == "amount_mismatches_amount" for name, _ in within)
+    beyond = _metrics(manifest_from_bundles(_bundles(), NOW, 1, clean, {"EUR": 1}))
+    assert beyond["amount_mismatches", ()] == 1
 
 
 def test_links_across_bundles_are_refused() -> None:

@@ -117,6 +117,45 @@ def test_every_job_is_registered_with_one_instance_and_coalescing(db: Database) 
     assert (weekly.isoweekday(), weekly.hour, weekly.minute) == (1, 8, 0)
 
 
+def test_a_stop_waits_for_a_long_job_only_up_to_its_grace(db: Database) -> None:
+    service = Service(db, Settings(), CLOCK)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        release.wait(30)
+
+    service.scheduler.add_job(
+        service.run_job, args=["matching", slow], next_run_time=datetime.now(UTC)
+    )
+    service.scheduler.start()
+    try:
+        assert started.wait(10)
+        began = time.monotonic()
+        assert service.stop(grace=0.5) == ["matching"]
+        assert time.monotonic() - began < 2
+        # Stopping, the service starts nothing new.
+        assert service.run_job("compute", lambda: None) == "skipped"
+    finally:
+        release.set()
+        # The abandoned job still ends normally, recorded, once it is let go.
+        deadline = time.monotonic() + 10
+        while "matching" not in job_health(db) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert job_health(db)["matching"] == (True, None, 0)
+
+
+def test_a_job_without_the_store_fails_in_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    sock = bound_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    service = Service(Database(f"postgresql://nobody@127.0.0.1:{port}/x"), Settings(), CLOCK)
+    assert service.run_job("compute", lambda: None) == "failed"
+    assert [r.getMessage().split(":")[:2] for r in caplog.records if r.levelname == "ERROR"] == [
+        ["compute", " the store cannot be reached"]
+    ]
+
+
 def test_exporter_serves_gauges_and_health(db: Database) -> None:
     store = Store()
     store.invoice("in_1", finalized=NOW - 30 * H, total=12_50, currency="EUR")
