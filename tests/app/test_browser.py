@@ -1,46 +1,22 @@
-"""The dashboard in headless Chromium against a running ``streamlit run`` on loopback."""
+"""The dashboard in headless Chromium against a running ``syncwatch dashboard`` on loopback."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Final
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from app.navigation import allowed_pages
 from core.database import Database
 from core.roles import Identity
 from testkit.dashboard_store import PASSWORD, ROLE_USERS
-from tests.app.apptest_helpers import APP, expected_titles
+from tests.app.apptest_helpers import expected_titles
+from tests.app.browser_kit import SCREENSHOTS, chromium, dashboard, heading, menu, tab
 from tests.postgres import create_database, drop_database, with_database
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM: Final = "/usr/bin/chromium"
-CHROMIUM_ARGS: Final = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
-SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-
-# A loaded 2-core machine renders Streamlit pages slowly; assertions wait as long as actions do.
-expect.set_options(timeout=30_000)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -52,54 +28,26 @@ def store(pg_admin_url: str, seeded_template: str) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="module")
-def base_url(store: Database) -> Iterator[str]:
-    """A ``streamlit run`` of the dashboard on a free loopback port, healthy."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": store.url}
-    env.pop("SYNCWATCH_CONFIG", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        else:
-            pytest.fail("the dashboard did not become healthy within 60 s")
+def base_url(store: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``syncwatch dashboard`` on a free loopback port, healthy."""
+    config = tmp_path_factory.mktemp("dashboard") / "syncwatch.yaml"
+    config.write_text("timezone: UTC\n", encoding="utf-8")
+    with dashboard(config, {"DATABASE_URL": store.url}) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser session (a new Streamlit session, signed out)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(30_000)
-    yield tab
-    context.close()
+    with tab(browser) as opened:
+        yield opened
 
 
 def sign_in(page: Page, base_url: str, name: str, password: str = PASSWORD) -> None:
@@ -113,20 +61,6 @@ def fill_sign_in(page: Page, name: str, password: str = PASSWORD) -> None:
     page.get_by_role("textbox", name="User name").fill(name)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-
-
-def menu(page: Page) -> list[str]:
-    """The sidebar menu's page titles."""
-    links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]')
-    expect(links.first).to_be_visible()
-    # Each link's text is its material icon's name, then its title.
-    return [t.strip().splitlines()[-1] for t in links.all_inner_texts()]
-
-
-def heading(page: Page, title: str) -> None:
-    """Wait until the page's title is drawn and the script has finished running."""
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=30_000)
 
 
 @pytest.mark.parametrize("name", list(ROLE_USERS))
