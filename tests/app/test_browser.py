@@ -76,6 +76,12 @@ def test_each_role_sees_its_pages(page: Page, base_url: str, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}_{spec.url_path}.png"), full_page=True)
 
 
+def test_people_see_no_developer_toolbar(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "fiona")
+    heading(page, "Close readiness")
+    expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
+
+
 def test_forbidden_url_says_not_allowed(page: Page, base_url: str) -> None:
     # A typed URL starts a new session: sign in there, and the page itself refuses.
     page.goto(f"{base_url}/finance")
