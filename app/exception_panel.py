@@ -8,6 +8,7 @@ from app import actions
 from app.components import data_table, open_record
 from app.filters import wall_clock
 from app.queries.core import Frame
+from app.text import plain
 from core.display import money
 from core.roles import Identity, NotAllowedError, Topic
 from metrics.exception_actions import ExceptionActionError
@@ -17,7 +18,7 @@ def exception_panel(identity: Identity, topic: Topic, frame: Frame, key: str, em
     """The open items, CSV, drill-down and an action form for one of them."""
     flash = st.session_state.pop(f"{key}.flash", None)
     if flash:
-        st.success(str(flash), icon=":material/task_alt:")
+        st.success(plain(str(flash)), icon=":material/task_alt:")
     data_table(frame, key, empty=empty)
     if frame is None or len(frame) == 0:
         return
@@ -52,7 +53,7 @@ def exception_panel(identity: Identity, topic: Topic, frame: Frame, key: str, em
             identity, topic, int(item), action, wall_clock(), assignee=assignee, note=note
         )
     except (ExceptionActionError, NotAllowedError) as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     st.session_state[f"{key}.flash"] = f"Item #{item}: {action} recorded in the audit log."
     st.rerun()

@@ -10,6 +10,7 @@ from app.filters import current_window, wall_clock
 from app.queries import admin
 from app.runtime import runtime
 from app.session import page_guard
+from app.text import plain
 from core.roles import NotAllowedError
 from core.users import UserError
 
@@ -22,7 +23,7 @@ def main() -> None:
     help_line("Local users (argon2 hashes, never shown). Add users with `syncwatch users add`.")
     flash = st.session_state.pop("admin.users.flash", None)
     if flash:
-        st.success(str(flash))
+        st.success(plain(str(flash)))
     users = admin.users(identity, window)
     data_table(users, "admin.users", empty="No local users yet.", drill=None)
     if len(users) == 0:
@@ -36,7 +37,7 @@ def main() -> None:
         try:
             actions.set_user_disabled(identity, str(name), disable, wall_clock())
         except (UserError, NotAllowedError) as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             st.session_state["admin.users.flash"] = (
                 f"{name} {'disabled' if disable else 'enabled'}."

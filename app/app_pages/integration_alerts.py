@@ -11,6 +11,7 @@ from app.components import data_table, help_line
 from app.filters import current_window, wall_clock
 from app.queries import integration
 from app.session import page_guard
+from app.text import plain
 from core.errors import SyncwatchError
 from core.roles import NotAllowedError
 
@@ -24,7 +25,7 @@ def main() -> None:
     now = wall_clock()
     flash = st.session_state.pop("alerts.flash", None)
     if flash:
-        st.success(str(flash), icon=":material/task_alt:")
+        st.success(plain(str(flash)), icon=":material/task_alt:")
     st.title("Alerts & silences")
     alerts = integration.alerts(identity, window)
     states = alerts["state"].value_counts() if len(alerts) else {}
@@ -56,7 +57,7 @@ def main() -> None:
                 ends_at=now + timedelta(hours=DURATIONS[str(duration)]),
             )  # fmt: skip
         except (SyncwatchError, NotAllowedError) as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             st.session_state["alerts.flash"] = f"Silence #{silence_id} created."
             st.rerun()
@@ -69,7 +70,7 @@ def main() -> None:
             try:
                 actions.expire_silence(identity, int(pick), now)
             except (SyncwatchError, NotAllowedError) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 st.session_state["alerts.flash"] = f"Silence #{pick} expired."
                 st.rerun()

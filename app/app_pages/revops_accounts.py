@@ -11,6 +11,7 @@ from app.filters import current_window, wall_clock
 from app.queries import revops
 from app.queries.core import Frame
 from app.session import page_guard
+from app.text import plain
 from core.display import money as money_text
 from core.roles import Identity, NotAllowedError
 from metrics.matching import MatchError
@@ -78,7 +79,7 @@ def _money_tiles(counts: Frame, name: str, heading: str, empty: str) -> None:
 def _suggestions(identity: Identity, frame: Frame) -> None:
     flash = st.session_state.pop("revops.match.flash", None)
     if flash:
-        st.success(str(flash), icon=":material/task_alt:")
+        st.success(plain(str(flash)), icon=":material/task_alt:")
     if len(frame) == 0:
         st.info("No open match suggestions.")
         return
@@ -104,7 +105,7 @@ def _suggestions(identity: Identity, frame: Frame) -> None:
             score=float(row["score"]), method=str(row["method"]),
         )  # fmt: skip
     except (MatchError, NotAllowedError) as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     st.session_state["revops.match.flash"] = "Decision recorded in the identity map and audit log."
     st.rerun()
