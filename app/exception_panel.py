@@ -18,7 +18,7 @@ def exception_panel(identity: Identity, topic: Topic, frame: Frame, key: str, em
     """The open items, CSV, drill-down and an action form for one of them."""
     flash = st.session_state.pop(f"{key}.flash", None)
     if flash:
-        st.success(plain(str(flash)), icon=":material/task_alt:")
+        st.success(str(flash), icon=":material/task_alt:")
     data_table(frame, key, empty=empty)
     if frame is None or len(frame) == 0:
         return

@@ -23,7 +23,7 @@ def main() -> None:
     help_line("Local users (argon2 hashes, never shown). Add users with `syncwatch users add`.")
     flash = st.session_state.pop("admin.users.flash", None)
     if flash:
-        st.success(plain(str(flash)))
+        st.success(str(flash))
     users = admin.users(identity, window)
     data_table(users, "admin.users", empty="No local users yet.", drill=None)
     if len(users) == 0:

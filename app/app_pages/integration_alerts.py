@@ -25,7 +25,7 @@ def main() -> None:
     now = wall_clock()
     flash = st.session_state.pop("alerts.flash", None)
     if flash:
-        st.success(plain(str(flash)), icon=":material/task_alt:")
+        st.success(str(flash), icon=":material/task_alt:")
     st.title("Alerts & silences")
     alerts = integration.alerts(identity, window)
     states = alerts["state"].value_counts() if len(alerts) else {}

@@ -79,7 +79,7 @@ def _money_tiles(counts: Frame, name: str, heading: str, empty: str) -> None:
 def _suggestions(identity: Identity, frame: Frame) -> None:
     flash = st.session_state.pop("revops.match.flash", None)
     if flash:
-        st.success(plain(str(flash)), icon=":material/task_alt:")
+        st.success(str(flash), icon=":material/task_alt:")
     if len(frame) == 0:
         st.info("No open match suggestions.")
         return
