@@ -14,6 +14,7 @@ from app.filters import current_window
 from app.queries import executive
 from app.runtime import runtime
 from app.session import page_guard
+from app.text import plain
 from core.money import major
 from metrics.flows import FLOWS
 
@@ -98,10 +99,11 @@ def main() -> None:
                 st.warning("This report was stored in an older format; its raw content follows.")
                 st.json(row.content)
                 continue
-            text = to_markdown(report_message(report, settings))
-            st.markdown(text)
+            message = report_message(report, settings)
+            st.markdown(to_markdown(message, text=plain))
             st.download_button(
-                "Download (Markdown)", text, f"kpi-report-{row.week}.md", "text/markdown",
+                "Download (Markdown)", to_markdown(message), f"kpi-report-{row.week}.md",
+                "text/markdown",
                 key=f"executive.report.{row.week}",
             )  # fmt: skip
     data_table(reports.drop(columns=["content"]), "executive.reports", empty="", drill=None)

@@ -41,3 +41,13 @@ def test_golden_report(report: str, renderer: str) -> None:
 def test_block_kit_report_stays_within_slack_limits(report: str) -> None:
     payload = render(report_message(REPORTS[report](), SETTINGS))
     assert block_kit_problems(payload.blocks) == []
+
+
+def test_markdown_keeps_source_text_as_text() -> None:
+    hostile = "in_[x](http://evil.example) ![i](http://evil.example/i.png) <b>**b**</b> | `c`"
+    report = samples.weekly_report()
+    top = report.top_exceptions[0].model_copy(update={"external_id": hostile})
+    message = report_message(report.model_copy(update={"top_exceptions": [top]}), SETTINGS)
+    row = next(line for line in to_markdown(message).splitlines() if "evil" in line)
+    assert row.startswith("| stripe invoice in\\_\\[x\\](http://evil.example) \\!\\[i\\]")
+    assert "\\<b\\>\\*\\*b\\*\\*\\</b\\> \\| \\`c\\`" in row

@@ -15,6 +15,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from alerts.messages import Money
+from alerts.weekly import TopException, build_weekly_report, store_report
+from core.config import Settings
 from core.database import Database
 from core.store.records import CanonicalRecord, upsert_records
 from testkit.dashboard_store import NOW, PASSWORD
@@ -59,6 +62,14 @@ def hostile_store(pg_admin_url: str, seeded_template: str) -> Iterator[Database]
             "'stripe', 'invoice', %s, 99999999, 'USD', 'finance', %s, %s, %s, %s, %s)",
             (HOSTILE_ID, HOSTILE_ASSIGNEE, HOSTILE_NAME, NOW, NOW, NOW),
         )
+        report = build_weekly_report(conn, Settings(), None, NOW)
+        hostile = [
+            TopException(system="stripe", object_type="invoice", external_id=text,
+                         metrics=["posting_failures"], amount=Money(amount_minor=1, currency="USD"),
+                         since=NOW, owner="finance")
+            for text in (HOSTILE_ID, HOSTILE_NAME)
+        ]  # fmt: skip
+        store_report(conn, report.model_copy(update={"top_exceptions": hostile}))
     yield db
     drop_database(pg_admin_url, name)
 
@@ -123,4 +134,21 @@ def test_finance_page_and_its_csv_keep_hostile_text_inert(base_url: str, tmp_pat
         text = saved.read_text(encoding="utf-8")
         assert f"'{HOSTILE_ASSIGNEE}".replace('"', '""') in text
         assert "\n=" not in text and ",=" not in text
+        assert not [u for u in outside if EVIL in u]
+
+
+def test_weekly_report_on_the_executive_page_keeps_hostile_ids_inert(base_url: str) -> None:
+    with chromium() as browser, tab(browser) as page:
+        outside = _outside_requests(page)
+        page.goto(base_url)
+        page.get_by_role("textbox", name="User name").fill("erin")
+        page.get_by_role("textbox", name="Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        heading(page, "KPI overview")
+        report = page.locator('[data-testid="stExpander"]').first
+        report.locator("summary").click()
+        expect(report.get_by_text("Top exceptions by money")).to_be_visible()
+        shown = report.inner_text().replace("\u2060", "")
+        assert HOSTILE_ID in shown and HOSTILE_NAME.replace("  ", " ") in shown
+        _no_live_markup(page)
         assert not [u for u in outside if EVIL in u]
