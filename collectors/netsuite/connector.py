@@ -58,14 +58,14 @@ class NetSuiteConnector:
 
     def streams(self) -> Sequence[Stream]:
         """Customers, invoices, their deletions, then the daily id reconciliation."""
-        args = (self.name, self.suiteql, self.settings)
+        args = (self.name, self.suiteql, self.settings, self.clock)
         return [
             CustomerStream(*args),
             InvoiceStream(*args),
             CustomerDeletionStream(*args),
             InvoiceDeletionStream(*args),
-            CustomerKeys(*args, self.clock),
-            InvoiceKeys(*args, self.clock),
+            CustomerKeys(*args),
+            InvoiceKeys(*args),
         ]
 
     def api_usage(self) -> dict[str, Any] | None:

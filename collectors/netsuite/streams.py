@@ -1,8 +1,11 @@
 """NetSuite streams: SuiteQL read by lastmodifieddate in keyset windows, paged by offset.
 
-How the windows are cut and followed is in ``collectors.netsuite.windows``. Deletions come from
-the deletion log (the ``DeletedRecord`` table, read the same way by ``deleteddate``); a daily
-ids-only reconciliation catches what the log no longer holds.
+How the windows are cut and followed is in ``collectors.netsuite.windows``. NetSuite stamps
+``lastmodifieddate`` when a change starts, and a long import or scheduled script can commit it
+hours later, behind a watermark an earlier poll already set: so once per ``reread_every`` a poll
+reads from ``reread_window`` behind the watermark instead of the short look-back. Deletions
+come from the deletion log (the ``DeletedRecord`` table, read the same way by ``deleteddate``);
+a daily ids-only reconciliation catches what the log no longer holds.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from collectors.netsuite.windows import (
     WindowResponse,
 )
 from collectors.reconcile import KeyReconciliation
-from collectors.state import advanced, cursor_of, incremental_start
+from collectors.state import advanced, cursor_of
 from core.clock import Clock
 from core.config.sources import NetSuiteSource
 from core.errors import RecordError
@@ -41,6 +44,7 @@ from core.store.deletions import Deletion
 from core.store.records import CanonicalRecord
 
 SYSTEM = "netsuite"
+REREAD = "reread_at"
 
 
 def _optional(raw: Raw, column: str) -> str | None:
@@ -59,10 +63,13 @@ class SuiteQLStream(PagedStream[WindowPage, WindowResponse]):
     cursor_field: ClassVar[str | None] = MODIFIED
     key_column: ClassVar[str] = "id"
 
-    def __init__(self, source: str, suiteql: SuiteQL, settings: NetSuiteSource) -> None:
+    def __init__(
+        self, source: str, suiteql: SuiteQL, settings: NetSuiteSource, clock: Clock
+    ) -> None:
         super().__init__(source)
         self.suiteql = suiteql
         self.settings = settings
+        self.clock = clock
         self.tz = ZoneInfo(settings.timezone)
 
     @abstractmethod
@@ -84,10 +91,32 @@ class SuiteQLStream(PagedStream[WindowPage, WindowResponse]):
         order = f"{self.cursor_field}, {self.key_column}"
         return f"{self.select()}{f' WHERE {where}' if where else ''} ORDER BY {order}"
 
+    def pages(self, position: Position | None) -> Iterator[Page]:
+        """The windows' pages; a read that covered the re-read window records when it began."""
+        began = self.clock.now()
+        rereading = self._rereads(position, began)
+        for page in super().pages(position):
+            position = page.position
+            yield page
+        if rereading:
+            yield self.new_page(advanced(position, None, **{REREAD: began.isoformat()}))
+
+    def _rereads(self, position: Position | None, now: datetime) -> bool:
+        """Whether this poll reads the whole re-read window (a first read covers everything)."""
+        last = cursor_of(position, REREAD)
+        return last is None or now - last >= self.settings.reread_every
+
     def paginator(self, position: Position | None) -> WindowPaginator:
-        """Windows from the watermark less the look-back (everything at first)."""
+        """Windows from the watermark less the look-back, or less the re-read window when one
+        is due (everything at first)."""
         column = self.cursor_field or MODIFIED
-        start = incremental_start(position, self.settings.lookback)
+        cursor = cursor_of(position)
+        behind = (
+            self.settings.reread_window
+            if self._rereads(position, self.clock.now())
+            else self.settings.lookback
+        )
+        start = None if cursor is None else cursor - max(behind, self.settings.lookback)
         condition = None if start is None else f"{column} >= {to_date(local_of(start, self.tz))}"
         return WindowPaginator(
             self.name,
@@ -164,8 +193,10 @@ class InvoiceStream(SuiteQLStream):
     name: ClassVar[str] = "invoices"
     object_type: ClassVar[str] = "invoice"
 
-    def __init__(self, source: str, suiteql: SuiteQL, settings: NetSuiteSource) -> None:
-        super().__init__(source, suiteql, settings)
+    def __init__(
+        self, source: str, suiteql: SuiteQL, settings: NetSuiteSource, clock: Clock
+    ) -> None:
+        super().__init__(source, suiteql, settings, clock)
         self.currencies: dict[str, str] = {}
 
     def prepare(self) -> None:

@@ -156,6 +156,17 @@ class NetSuiteSource(PollSettings):
     window_rows: int = Field(90_000, ge=1000, le=100_000, description="rows per query window")
     invoice_type: str = "CustInvc"
     paid_status: str = "B"
+    reread_window: PositiveDuration = Field(
+        timedelta(hours=24),
+        description="how far behind the watermark a periodic re-read reaches: a change whose "
+        "transaction commits after its lastmodifieddate (imports, scheduled scripts) by up to "
+        "this much is still read",
+    )
+    reread_every: PositiveDuration = Field(
+        timedelta(hours=1),
+        description="how often a poll re-reads reread_window instead of the look-back "
+        "(a late commit shows up within this long)",
+    )
 
 
 class ZendeskSource(PollSettings):

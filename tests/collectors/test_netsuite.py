@@ -323,6 +323,37 @@ def test_record_modified_mid_read_is_not_skipped(db: Database) -> None:
     assert row == (NOW,)
 
 
+def test_a_commit_landing_behind_the_watermark_is_read_by_the_next_re_read(db: Database) -> None:
+    with served_account(accounts=60, horizon=timedelta(hours=2)) as erp:
+        visible = [i for i in erp.world.erp_invoices if i.visible(NOW)]
+        watermark = max(i.lastmodified(NOW) for i in visible)
+        late_id = max(
+            (i for i in visible if i.lastmodified(NOW) <= watermark - timedelta(minutes=30)),
+            key=lambda i: i.lastmodified(NOW),
+        ).id
+        # Stamped half an hour or more behind the first poll's watermark (a small world's
+        # invoices are a day or so apart), committed twenty minutes after that poll; the
+        # watermark moves on by the last poll, at most 70 minutes after the first.
+        late = next(i for i in visible if i.id == late_id)
+        assert late.lastmodified(NOW) > NOW + timedelta(minutes=70) - timedelta(hours=72)
+        erp.world.erp_invoices[:] = [
+            dataclasses.replace(i, committed_at=NOW + timedelta(minutes=20))
+            if i.id == late_id
+            else i
+            for i in erp.world.erp_invoices
+        ]
+        settings = settings_for(erp.url, reread_every="1h", reread_window="72h")
+        stored: dict[datetime, bool] = {}
+        for minutes in (0, 40, 70):
+            at = NOW + timedelta(minutes=minutes)
+            erp.clock.start = at
+            assert poll_once(db, settings, at).healthy
+            stored[at] = late_id in stored_ids(db, "netsuite")["invoice"]
+    # The poll at 40 minutes reads only the look-back, which the stamp is behind; the re-read an
+    # hour after the first poll reaches back three days and finds it.
+    assert list(stored.values()) == [False, False, True]
+
+
 def test_oauth2_bearer_token(db: Database, tmp_path: Path) -> None:
     with running_sandbox(tmp_path, profile=profile_with(accounts=30)) as sandbox:
         settings = settings_for(

@@ -92,15 +92,6 @@ def live_profile(base: str, accounts: int, **changes: Any) -> Profile:
 
 
 LATE_BEHIND_THE_LOOK_BACK = "seed 5, default faults, commits landing hours behind the watermark"
-# The one known gap: reading NetSuite from watermark - look-back, a poll never reads a record
-# committed after an earlier poll with stamps further behind (seed 5: invoice 202000, for
-# in_nmSAENAN0F0e5UPBgsvg2JvU, stamped 2026-11-02T01:28:46Z and committed 10:43:08Z, is
-# missing after the polls at 02:00 and 14:00, so that invoice stays in the backlog).
-MISSED_LATE_COMMITS = pytest.mark.xfail(
-    strict=True,
-    reason="NetSuite records committed later than the look-back behind the watermark are "
-    "never read by incremental polls",
-)
 CASES: dict[str, tuple[int, Profile, tuple[datetime, ...]]] = {
     "seed 3, default faults with more stray customers, every motion": (
         3,
@@ -220,13 +211,7 @@ def moved(sandbox: RunningSandbox, polls: tuple[datetime, ...]) -> Counter[str]:
     return seen
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, marks=MISSED_LATE_COMMITS) if c == LATE_BEHIND_THE_LOOK_BACK else c
-        for c in CASES
-    ],
-)
+@pytest.mark.parametrize("case", list(CASES))
 def test_every_poll_matches_a_fresh_collection_and_the_manifest(
     case: str,
     db: Database,
