@@ -1,25 +1,138 @@
-"""DataFrame in, Plotly figure out: the few chart shapes the pages use."""
+"""DataFrame in, Plotly figure out: the few chart shapes the pages use.
+
+Charts follow three rules so they cannot mislead: money is drawn one panel per currency, each
+with its own axis (currencies are never stacked or compared on one scale); every flow has one
+colour and its human name on every page; times are drawn in the configured time zone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pandas as pd  # type: ignore[import-untyped]
 import plotly.express as px
 import plotly.graph_objects as go
 
 from app.queries.core import Frame
+from core.display import money
+from core.money import major
+from metrics.flows import FLOWS
 
 _LAYOUT: dict[str, Any] = {
     "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-    "legend": {"orientation": "h", "y": -0.2},
+    "legend": {"orientation": "h", "y": -0.2, "title": None},
     "height": 320,
 }
+# Okabe–Ito colours, readable with every common colour-vision deficiency; one per flow.
+FLOW_COLOURS: dict[str, str] = {
+    "account_crm_to_erp": "#0072B2",
+    "account_crm_to_billing": "#E69F00",
+    "amendment_crm_to_billing": "#CC79A7",
+    "invoice_billing_to_erp": "#009E73",
+    "payment_billing_to_erp": "#D55E00",
+}
+_TARGET_COLOUR = "#C62828"
 
 
-def line(frame: Frame, *, x: str, y: str, color: str, title: str, y_title: str) -> go.Figure:
-    """A line per ``color`` value over time."""
-    figure = px.line(frame, x=x, y=y, color=color, markers=True, title=title)
-    figure.update_layout(**_LAYOUT, yaxis_title=y_title, xaxis_title=None)
+def flow_title(flow: str) -> str:
+    """A flow's name in people's words (its id when it is not a known flow)."""
+    definition = FLOWS.get(flow)  # type: ignore[call-overload]
+    return definition.title if definition is not None else flow
+
+
+def flow_colours() -> dict[str, str]:
+    """Each flow's fixed colour, keyed by its human name (as the charts' legends show it)."""
+    return {flow_title(flow): colour for flow, colour in FLOW_COLOURS.items()}
+
+
+def empty(title: str, why: str) -> go.Figure:
+    """A chart with nothing to draw yet, saying why and when data will appear."""
+    figure = go.Figure()
+    figure.add_annotation(text=why, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    figure.update_layout(**_LAYOUT, title=title)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
+
+
+def local_times(values: Frame, zone: ZoneInfo) -> Frame:
+    """Instants as wall-clock times of ``zone`` (what the axis shows and the hover reads)."""
+    return pd.to_datetime(values, utc=True).dt.tz_convert(zone).dt.tz_localize(None)
+
+
+def flow_lines(
+    frame: Frame,
+    *,
+    x: str,
+    y: str,
+    flow: str,
+    zone: ZoneInfo,
+    title: str,
+    y_title: str,
+    dash: str | None = None,
+) -> go.Figure:
+    """A line per flow over time, in the flow's own colour; ``dash`` splits a flow (p50/p95)."""
+    data = frame.copy()
+    data["Flow"] = [flow_title(str(f)) for f in data[flow]]
+    data[x] = local_times(data[x], zone)
+    figure = px.line(
+        data,
+        x=x,
+        y=y,
+        color="Flow",
+        line_dash=dash,
+        markers=True,
+        title=title,
+        color_discrete_map=flow_colours(),
+        category_orders={"Flow": [flow_title(f) for f in FLOW_COLOURS]},
+    )
+    figure.update_layout(**_LAYOUT, yaxis_title=y_title, xaxis_title=f"time ({zone.key})")
+    return figure
+
+
+def money_bars(
+    frame: Frame,
+    *,
+    x: str,
+    color: str,
+    title: str,
+    order: Sequence[str] | None = None,
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
+    """Bars of ``amount_minor`` by ``x``, one panel per ``currency``, each with its own axis.
+
+    A yen amount and a dollar amount are never drawn on one scale; each bar's hover tells the
+    exact amount in its currency's own form.
+    """
+    data = frame.copy()
+    data["amount"] = [
+        major(a, str(c)) for a, c in zip(data["amount_minor"], data["currency"], strict=True)
+    ]
+    data["exact"] = [
+        money(a, str(c)) for a, c in zip(data["amount_minor"], data["currency"], strict=True)
+    ]
+    currencies = sorted(str(c) for c in data["currency"].unique())
+    figure = px.bar(
+        data,
+        x=x,
+        y="amount",
+        color=color,
+        facet_col="currency",
+        facet_col_spacing=0.08,
+        title=title,
+        custom_data=["exact"],
+        color_discrete_map=colours or {},
+        category_orders={"currency": currencies, **({x: list(order)} if order else {})},
+    )
+    figure.update_traces(hovertemplate="%{x}<br>%{customdata[0]}<extra>%{fullData.name}</extra>")
+    figure.update_yaxes(matches=None, showticklabels=True, title=None)
+    figure.update_xaxes(title=None)
+    figure.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+    for index, currency in enumerate(currencies, start=1):
+        figure.update_yaxes(tickprefix=money(0, currency).rstrip("0.,"), row=1, col=index)
+    figure.update_layout(**_LAYOUT, barmode="group")
     return figure
 
 
@@ -34,21 +147,39 @@ def bars(
     horizontal: bool = False,
     text: str | None = None,
 ) -> go.Figure:
-    """Grouped bars (stacked when ``color`` names a second dimension)."""
+    """Grouped bars of counts (never money: see ``money_bars``)."""
     if horizontal:
         figure = px.bar(frame, x=y, y=x, color=color, orientation="h", title=title, text=text)
         figure.update_layout(**_LAYOUT, xaxis_title=y_title, yaxis_title=None)
     else:
         figure = px.bar(frame, x=x, y=y, color=color, title=title, text=text)
         figure.update_layout(**_LAYOUT, yaxis_title=y_title, xaxis_title=None)
+    figure.update_layout(barmode="group")
+    return figure
+
+
+def line(frame: Frame, *, x: str, y: str, color: str, title: str, y_title: str) -> go.Figure:
+    """A line per ``color`` value over time."""
+    figure = px.line(frame, x=x, y=y, color=color, markers=True, title=title)
+    figure.update_layout(**_LAYOUT, yaxis_title=y_title, xaxis_title=None)
     return figure
 
 
 def attainment(frame: Frame, *, flow: str, value: str, title: str) -> go.Figure:
-    """SLA attainment per flow as horizontal bars on a 0–100 % axis with a 95 % guide."""
-    figure = px.bar(frame, x=value, y=flow, orientation="h", title=title, text=value)
-    figure.update_traces(texttemplate="%{text:.1%}", marker_color="#2E7D32")
-    figure.add_vline(x=0.95, line_dash="dot", line_color="#C62828")
+    """SLA attainment per flow as horizontal bars on a 0–100 % axis with a 95 % guide.
+
+    ``flow`` holds flow ids; each bar has the flow's name and colour.
+    """
+    data = frame.copy()
+    data["Flow"] = [flow_title(str(f)) for f in data[flow]]
+    figure = px.bar(
+        data, x=value, y="Flow", orientation="h", title=title, text=value, color="Flow",
+        color_discrete_map=flow_colours(),
+    )  # fmt: skip
+    figure.update_traces(texttemplate="%{text:.1%}")
+    figure.add_vline(x=0.95, line_dash="dot", line_color=_TARGET_COLOUR)
     figure.update_layout(**_LAYOUT, xaxis_tickformat=".0%", xaxis_range=[0, 1.05])
-    figure.update_layout(xaxis_title="share of items within SLA", yaxis_title=None)
+    figure.update_layout(
+        xaxis_title="share of items within SLA", yaxis_title=None, showlegend=False
+    )
     return figure

@@ -115,6 +115,61 @@ def add_user(
         )  # fmt: skip
 
 
+def create_user(
+    conn: psycopg.Connection[Any],
+    name: str,
+    password: str,
+    roles: Iterable[str],
+    *,
+    actor: str,
+    at: datetime,
+) -> None:
+    """Create a new user ``name``; an existing name is refused, never overwritten."""
+    if conn.execute("SELECT 1 FROM app_user WHERE name = %s", (name,)).fetchone():
+        raise UserError(f"a user named {name!r} already exists: change its roles or password")
+    add_user(conn, name, password, roles, actor=actor, at=at)
+
+
+def set_roles(
+    conn: psycopg.Connection[Any], name: str, roles: Iterable[str], *, actor: str, at: datetime
+) -> None:
+    """Replace the roles of ``name`` and audit the change (old and new roles)."""
+    wanted = list(roles)
+    granted = sorted(valid_roles(wanted))
+    unknown = sorted(set(wanted) - set(granted))
+    if unknown:
+        raise UserError(f"unknown role(s): {', '.join(unknown)}")
+    if not granted:
+        raise UserError("give the user at least one role")
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT roles FROM app_user WHERE name = %s FOR UPDATE", (name,)
+        ).fetchone()
+        if row is None:
+            raise UserError(f"no user named {name!r}")
+        conn.execute("UPDATE app_user SET roles = %s WHERE name = %s", (granted, name))
+        record_action(
+            conn, actor=actor, action="user.roles", target_type="app_user", target_id=name,
+            details={"from": sorted(row[0]), "to": granted}, at=at,
+        )  # fmt: skip
+
+
+def reset_password(
+    conn: psycopg.Connection[Any], name: str, password: str, *, actor: str, at: datetime
+) -> None:
+    """Give ``name`` a new password, lift any sign-in pause, and audit it (never the password)."""
+    hashed = hash_password(password)
+    with conn.transaction():
+        cur = conn.execute("UPDATE app_user SET password_hash = %s WHERE name = %s", (hashed, name))
+        if cur.rowcount == 0:
+            raise UserError(f"no user named {name!r}")
+        conn.execute("DELETE FROM sign_in_throttle WHERE name = %s", (name,))
+        record_action(
+            conn, actor=actor, action="user.password", target_type="app_user", target_id=name,
+            at=at,
+        )  # fmt: skip
+
+
 def set_disabled(
     conn: psycopg.Connection[Any], name: str, disabled: bool, *, actor: str, at: datetime
 ) -> None:
