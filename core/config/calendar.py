@@ -22,9 +22,9 @@ class CalendarSettings(ConfigModel):
     close_days: int = Field(
         5, ge=0, le=30, description="business days after the period ends that the close takes"
     )
-    weekend: list[Weekday] = Field(
-        default_factory=lambda: ["sat", "sun"], description="days that are never business days"
+    weekend: tuple[Weekday, ...] = Field(
+        ("sat", "sun"), description="days that are never business days"
     )
-    holidays: list[date] = Field(
-        default_factory=list, description="dates that are not business days (YYYY-MM-DD)"
+    holidays: tuple[date, ...] = Field(
+        (), description="dates that are not business days (YYYY-MM-DD)"
     )

@@ -12,7 +12,7 @@ from core.business_calendar import add_business_days, business_days_between, clo
 from core.config.calendar import CalendarSettings
 
 BERLIN = ZoneInfo("Europe/Berlin")
-MONTHLY = CalendarSettings(close_days=5, holidays=[date(2026, 12, 25), date(2026, 12, 28)])
+MONTHLY = CalendarSettings(close_days=5, holidays=(date(2026, 12, 25), date(2026, 12, 28)))
 
 
 def test_early_in_the_month_the_previous_month_is_closing() -> None:
