@@ -35,16 +35,23 @@ _RELATED_IDS = {
 
 @dataclass(frozen=True, slots=True)
 class LineView:
-    """One line of a message: a label set and its value."""
+    """One line of a message: a label set, its value and who acknowledged it."""
 
     labels: dict[str, str]
     value: float
     unit: str
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
 
 
 def dashboard_link(settings: Settings, rule: AlertRule) -> str:
     """The dashboard page of the rule's owner, filtered to the rule."""
     return f"{settings.dashboard_url.rstrip('/')}/{rule.owner}?{urlencode({'rule': rule.name})}"
+
+
+def alerts_link(settings: Settings, rule: AlertRule) -> str:
+    """The dashboard's alerts page, filtered to the rule (where its alerts are acknowledged)."""
+    return f"{settings.dashboard_url.rstrip('/')}/alerts?{urlencode({'rule': rule.name})}"
 
 
 def record_link(settings: Settings, system: str, external_id: str) -> str:
@@ -104,6 +111,8 @@ def _line(
             )
             for system, object_type, external_id, related, amount, currency, since in top
         ],
+        acknowledged_by=view.acknowledged_by,
+        acknowledged_at=view.acknowledged_at,
     )
 
 
@@ -142,6 +151,7 @@ def build_message(
         owner=rule.owner,
         runbook_url=rule.runbook_url,
         dashboard_url=dashboard_link(settings, rule),
+        alerts_url=None if state == "resolved" else alerts_link(settings, rule),
         started_at=started_at,
         resolved_at=resolved_at,
     )

@@ -16,12 +16,9 @@ from alerts.lifecycle import AlertState, State, advance
 from alerts.measurements import measure
 from alerts.notifications import notify
 from alerts.silences import active_silences
-from alerts.store import load_alerts, load_open_incidents, save_alert
+from alerts.store import EVALUATION_LOCK, load_alerts, load_open_incidents, save_alert
 from core.config import Settings
 from core.database import Database
-
-# Arbitrary constant naming the alert evaluation's advisory lock.
-_LOCK = 0x5379_6E63_416C
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +49,7 @@ def evaluate_alerts(db: Database, settings: Settings, now: datetime) -> Evaluati
     by_name = {r.name: r for r in rules}
     changes: list[AlertChange] = []
     with db.connection() as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (EVALUATION_LOCK,))
         measurements = measure(conn, settings, sorted({r.metric for r in rules}), now)
         stored = load_alerts(conn)
         known: dict[str, list[dict[str, str]]] = {}

@@ -36,11 +36,18 @@ class AlertState:
     stale_reason: str | None = None
     last_evaluated_at: datetime | None = None
     id: int | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
 
     @property
     def open(self) -> bool:
         """Whether the alert belongs to an open incident (firing, or stale while firing)."""
         return self.state == "firing" or (self.state == "stale" and self.firing_since is not None)
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether someone acknowledged the open incident (a closed one's is only history)."""
+        return self.open and self.acknowledged_by is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +124,7 @@ def _while_firing(
     if now - cleared < obs.rule.keep_firing_for:
         return replace(alert, cleared_at=cleared), events
     events.append(Transition("firing", "resolved", alert.value))
+    # Resolution clears the acknowledgement; who acknowledged stays in the alert's events.
     return replace(
         alert,
         state="resolved",
@@ -124,6 +132,8 @@ def _while_firing(
         firing_since=None,
         active_since=None,
         cleared_at=None,
+        acknowledged_by=None,
+        acknowledged_at=None,
     ), events
 
 
@@ -140,8 +150,9 @@ def _while_quiet(
     if now - since >= obs.rule.for_:
         events.append(Transition(alert.state, "firing", alert.value))
         return replace(
-            alert, state="firing", active_since=since, firing_since=now, resolved_at=None
-        ), events
+            alert, state="firing", active_since=since, firing_since=now, resolved_at=None,
+            acknowledged_by=None, acknowledged_at=None,
+        ), events  # fmt: skip
     if alert.state != "pending":
         events.append(Transition(alert.state, "pending", alert.value))
     return replace(alert, state="pending", active_since=since), events

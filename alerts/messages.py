@@ -44,6 +44,8 @@ class AlertLine(_Message):
     money: list[Money] = Field(default_factory=list)
     records_affected: int = 0
     top_records: list[RecordRef] = Field(default_factory=list)
+    acknowledged_by: str | None = Field(None, description="who acknowledged this alert")
+    acknowledged_at: datetime | None = None
 
 
 AlertState = Literal["firing", "updated", "resolved", "stale"]
@@ -62,6 +64,9 @@ class AlertMessage(_Message):
     owner: str
     runbook_url: str | None = None
     dashboard_url: str
+    alerts_url: str | None = Field(
+        None, description="the dashboard's alerts page, filtered to the rule: acknowledge there"
+    )
     started_at: datetime
     resolved_at: datetime | None = None
 

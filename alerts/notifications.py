@@ -4,8 +4,10 @@ Per rule group (``group_by``), the open alerts that no silence mutes are the mes
 The first firing line posts the message; a change (lines added or cleared, a value moving
 beyond ``alerts.change_margin``, data going stale or fresh) updates it and says what changed in
 the thread, at most once per ``alerts.update_interval`` so a flapping input cannot flood the
-channel; an unchanged incident is repeated every ``repeat_interval``; the end updates it to
-resolved and replies with how long it lasted.
+channel; an unchanged incident is repeated every ``repeat_interval`` until every line is
+acknowledged (the message still updates in place as it changes); the end updates it to resolved
+and replies with how long it lasted. An acknowledgement, or its withdrawal, updates the message
+at once and says who in the thread (``announce``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ class Line:
     value: float
     unit: str
     stale_reason: str | None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+    def view(self) -> LineView:
+        """The line as the message builder takes it."""
+        return LineView(
+            self.labels, self.value, self.unit, self.acknowledged_by, self.acknowledged_at
+        )
 
     def snapshot(self) -> dict[str, Any]:
         """What the message said about this line, to compare the next evaluation with."""
@@ -125,10 +135,12 @@ def plan(
     )
     if changes and since >= settings.alerts.update_interval:
         return Step("update", state, changes)
-    if state == "firing" and since >= rule.repeat_interval:
+    # Acknowledged lines have someone on them: only the others are repeated.
+    waiting = [line for line in visible if line.acknowledged_by is None]
+    if state == "firing" and waiting and since >= rule.repeat_interval:
         values = "; ".join(
             f"{_labels(line.labels)} at {metric_value(line.value, line.unit, line.labels)}"
-            for line in visible
+            for line in waiting
         )
         return Step(
             "update", state, f"Still firing after {duration(now - incident.started_at)}: {values}"
@@ -138,7 +150,19 @@ def plan(
 
 def _line(alert: AlertState) -> Line:
     assert alert.value is not None
-    return Line(alert.fingerprint, alert.labels, alert.value, alert.unit or "", alert.stale_reason)
+    return Line(
+        alert.fingerprint, alert.labels, alert.value, alert.unit or "", alert.stale_reason,
+        alert.acknowledged_by, alert.acknowledged_at,
+    )  # fmt: skip
+
+
+def _visible(
+    members: Iterable[AlertState], silences: list[Silence]
+) -> tuple[list[Line], list[Line], set[str]]:
+    """The group's open lines, those no silence mutes, and the muted fingerprints."""
+    muted = {a.fingerprint for a in members if silenced(silences, a.rule, a.labels)}
+    open_lines = [_line(a) for a in members if a.open and a.value is not None]
+    return open_lines, [line for line in open_lines if line.fingerprint not in muted], muted
 
 
 def notify(
@@ -158,9 +182,7 @@ def notify(
     enqueued: list[Enqueued] = []
     for key, members in sorted(groups.items()):
         rule = rules[members[0].rule]
-        muted = {a.fingerprint for a in members if silenced(silences, a.rule, a.labels)}
-        open_lines = [_line(a) for a in members if a.open and a.value is not None]
-        visible = [line for line in open_lines if line.fingerprint not in muted]
+        open_lines, visible, muted = _visible(members, silences)
         incident = incidents.get(key)
         step = plan(
             rule, settings, incident, open_lines=open_lines, visible=visible, muted=muted, now=now
@@ -208,12 +230,7 @@ def _send(
         sent += _update_and_reply(conn, incident, message, step, f"{prefix}:resolved")
         incident.resolved_at = now
     else:
-        reasons = sorted({line.stale_reason for line in visible if line.stale_reason})
-        message = build_message(
-            conn, settings, rule, state=step.state,
-            lines=[LineView(line.labels, line.value, line.unit) for line in visible],
-            started_at=incident.started_at, stale_reasons=reasons,
-        )  # fmt: skip
+        message = _open_message(conn, settings, rule, incident, step.state, visible)
         if step.kind == "post":
             post = enqueue(conn, key=f"{prefix}:post", kind="post", channel=incident.channel,
                            message=message)  # fmt: skip
@@ -228,6 +245,47 @@ def _send(
     incident.last_notified_at = now
     save_incident(conn, incident)
     return sent
+
+
+def _open_message(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    rule: AlertRule,
+    incident: Incident,
+    state: MessageState,
+    visible: list[Line],
+) -> AlertMessage:
+    reasons = sorted({line.stale_reason for line in visible if line.stale_reason})
+    return build_message(
+        conn, settings, rule, state=state, lines=[line.view() for line in visible],
+        started_at=incident.started_at, stale_reasons=reasons,
+    )  # fmt: skip
+
+
+def announce(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    rule: AlertRule,
+    incident: Incident,
+    members: list[AlertState],
+    silences: list[Silence],
+    *,
+    reply: str,
+    key: str,
+) -> list[Enqueued]:
+    """Update an open incident's posted message in place now, and say ``reply`` in its thread.
+
+    For what people do to its alerts (an acknowledgement), not for what the alerts do: the
+    incident's snapshot and last notification stay as they were, so a change of value is still
+    announced and repeats keep their schedule. Nothing is sent while the message is unposted
+    or every line is silenced.
+    """
+    _, visible, _ = _visible(members, silences)
+    if incident.post_id is None or not visible:
+        return []
+    state = _state(visible)
+    message = _open_message(conn, settings, rule, incident, state, visible)
+    return _update_and_reply(conn, incident, message, Step("update", state, reply), key)
 
 
 def _update_and_reply(

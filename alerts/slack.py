@@ -141,7 +141,16 @@ def _line_summary(line: AlertLine) -> str:
     value = metric_value(line.value, line.unit, line.labels)
     threshold = metric_value(line.threshold, line.unit, line.labels)
     where = escape(_labels_text(line.labels))
-    return f"`{where}`: *{value}* (threshold {escape(line.op)} {threshold})"
+    summary = f"`{where}`: *{value}* (threshold {escape(line.op)} {threshold})"
+    if line.acknowledged_by is None:
+        return summary
+    return f"{summary}\n:eyes: {_acknowledgement(line)}"
+
+
+def _acknowledgement(line: AlertLine) -> str:
+    """``Acknowledged by *ivan* today 10:32`` (Slack shows the instant in the reader's zone)."""
+    when = f" {slack_date(line.acknowledged_at)}" if line.acknowledged_at else ""
+    return f"Acknowledged by *{escape(line.acknowledged_by or '')}*{when}"
 
 
 def _record_text(record: RecordRef) -> str:
@@ -207,6 +216,7 @@ def _alert_fallback(message: AlertMessage) -> str:
     lines = [
         f"{_labels_text(ln.labels)}: {metric_value(ln.value, ln.unit, ln.labels)} "
         f"(threshold {ln.op} {metric_value(ln.threshold, ln.unit, ln.labels)})"
+        + (f", acknowledged by {ln.acknowledged_by}" if ln.acknowledged_by else "")
         for ln in message.lines
     ]
     return clip(escape("\n".join([head, *lines])), MAX_FALLBACK)
@@ -235,6 +245,8 @@ def _render_alert(message: AlertMessage) -> SlackPayload:
     context = [f"Owner: *{escape(message.owner)}*", f"Rule: `{escape(message.rule)}`"]
     blocks.append(_context(" · ".join(context)))
     buttons = [_button("Open dashboard", message.dashboard_url, "open_dashboard")]
+    if message.alerts_url:
+        buttons.append(_button("Acknowledge or silence", message.alerts_url, "open_alerts"))
     if message.runbook_url:
         buttons.append(_button("Runbook", message.runbook_url, "open_runbook"))
     blocks.append({"type": "actions", "elements": buttons})

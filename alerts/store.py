@@ -11,16 +11,35 @@ import psycopg
 
 from alerts.lifecycle import AlertState, Transition
 
+# Arbitrary constant naming the advisory lock that evaluations and acknowledgements take, so
+# neither writes an alert from a copy the other has just changed.
+EVALUATION_LOCK = 0x5379_6E63_416C
+
 _ALERT_COLUMNS = (
     "fingerprint, rule, labels, group_key, severity, state, value, unit, active_since, "
-    "firing_since, cleared_at, resolved_at, stale_reason, last_evaluated_at, id"
+    "firing_since, cleared_at, resolved_at, stale_reason, last_evaluated_at, id, "
+    "acknowledged_by, acknowledged_at"
 )
 
 
-def load_alerts(conn: psycopg.Connection[Any]) -> dict[str, AlertState]:
-    """Every stored alert by fingerprint."""
-    rows = conn.execute(f"SELECT {_ALERT_COLUMNS} FROM alert").fetchall()
+def load_alerts(
+    conn: psycopg.Connection[Any], *, group_key: str | None = None
+) -> dict[str, AlertState]:
+    """Every stored alert (or those of one rule group) by fingerprint."""
+    rows = conn.execute(
+        f"SELECT {_ALERT_COLUMNS} FROM alert "
+        "WHERE %(group)s::text IS NULL OR group_key = %(group)s",
+        {"group": group_key},
+    ).fetchall()
     return {r[0]: AlertState(*r) for r in rows}
+
+
+def load_alert(conn: psycopg.Connection[Any], alert_id: int) -> AlertState | None:
+    """One stored alert by id, locked for update until the transaction ends; None if unknown."""
+    row = conn.execute(
+        f"SELECT {_ALERT_COLUMNS} FROM alert WHERE id = %s FOR UPDATE", (alert_id,)
+    ).fetchone()
+    return AlertState(*row) if row is not None else None
 
 
 def save_alert(
@@ -42,21 +61,25 @@ def save_alert(
         "resolved_at": alert.resolved_at,
         "stale_reason": alert.stale_reason,
         "last_evaluated_at": alert.last_evaluated_at,
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": alert.acknowledged_at,
     }
     row = conn.execute(
         """
         INSERT INTO alert (fingerprint, rule, labels, group_key, severity, state, value, unit,
                            active_since, firing_since, cleared_at, resolved_at, stale_reason,
-                           last_evaluated_at)
+                           last_evaluated_at, acknowledged_by, acknowledged_at)
         VALUES (%(fingerprint)s, %(rule)s, %(labels)s, %(group_key)s, %(severity)s, %(state)s,
                 %(value)s, %(unit)s, %(active_since)s, %(firing_since)s, %(cleared_at)s,
-                %(resolved_at)s, %(stale_reason)s, %(last_evaluated_at)s)
+                %(resolved_at)s, %(stale_reason)s, %(last_evaluated_at)s, %(acknowledged_by)s,
+                %(acknowledged_at)s)
         ON CONFLICT (fingerprint) DO UPDATE SET
             group_key = EXCLUDED.group_key, severity = EXCLUDED.severity,
             state = EXCLUDED.state, value = EXCLUDED.value, unit = EXCLUDED.unit,
             active_since = EXCLUDED.active_since, firing_since = EXCLUDED.firing_since,
             cleared_at = EXCLUDED.cleared_at, resolved_at = EXCLUDED.resolved_at,
-            stale_reason = EXCLUDED.stale_reason, last_evaluated_at = EXCLUDED.last_evaluated_at
+            stale_reason = EXCLUDED.stale_reason, last_evaluated_at = EXCLUDED.last_evaluated_at,
+            acknowledged_by = EXCLUDED.acknowledged_by, acknowledged_at = EXCLUDED.acknowledged_at
         RETURNING id
         """,
         params,

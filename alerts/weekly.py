@@ -5,7 +5,8 @@ alerts.weekly_message turns it into the message they render and posts it through
 A week is an ISO week in the configured time zone (Monday 00:00 to the next Monday 00:00).
 Weekly means use hourly rollups where they exist, raw points for hours not rolled up yet and
 daily rollups for days with neither (older than the hourly retention); end-of-week levels are
-the last observation before the week ends. No figure is ever summed across currencies.
+the last observation before the week ends. No figure is summed across currencies, except each
+level's total in the reporting currency at the ECB rates of the week's last rate date.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from alerts.messages import Money
 from core.config import Settings
 from core.errors import SyncwatchError
+from core.fx.convert import total_in
 
 TOP_EXCEPTIONS = 5
 
@@ -46,6 +48,21 @@ class FlowKpi(_Model):
     lag_p95_prev: float | None
 
 
+class Total(_Model):
+    """Money of several currencies as one total in the reporting currency at a day's ECB rates.
+
+    ``amount_minor`` covers every currency but those in ``left_out`` (which have no rate that
+    day); it is None when none converts, and ``rate_date`` is None when no rates were loaded
+    for any day up to ``as_of``.
+    """
+
+    currency: str
+    as_of: date
+    amount_minor: int | None
+    rate_date: date | None
+    left_out: list[str]
+
+
 class Level(_Model):
     """A count and its money per currency at the end of this week and of last week."""
 
@@ -53,6 +70,8 @@ class Level(_Model):
     count_prev: float | None
     amounts: list[Money]
     amounts_prev: list[Money]
+    # Reports stored before totals were shown have none.
+    total: Total | None = None
 
 
 class TopException(_Model):
@@ -185,25 +204,36 @@ ORDER BY currency, n
 """
 
 _ALERTS = """
+WITH started AS (
+    -- An incident starts when an alert fires (a return from stale continues the same one).
+    SELECT e.alert_id, e.ts AS fired_at,
+           lead(e.ts) OVER (PARTITION BY e.alert_id ORDER BY e.ts, e.id) AS next_fired
+    FROM alert_event e
+    WHERE e.to_state = 'firing' AND e.from_state IS DISTINCT FROM 'stale'
+), incident AS (
+    SELECT s.alert_id, s.fired_at,
+        (SELECT min(k.ts) FROM alert_event k WHERE k.alert_id = s.alert_id
+            AND k.to_state = 'acknowledged' AND k.ts >= s.fired_at
+            AND (s.next_fired IS NULL OR k.ts < s.next_fired)) AS acknowledged_at,
+        (SELECT min(r.ts) FROM alert_event r WHERE r.alert_id = s.alert_id
+            AND r.to_state = 'resolved' AND r.ts >= s.fired_at
+            AND (s.next_fired IS NULL OR r.ts <= s.next_fired)) AS resolved_at
+    FROM started s
+)
 SELECT
-    (SELECT count(*) FROM alert_event WHERE to_state = 'firing'
-        AND ts >= %(start)s AND ts < %(end)s),
-    (SELECT count(*) FROM alert_event WHERE to_state = 'firing'
-        AND ts >= %(prev)s AND ts < %(start)s),
+    (SELECT count(*) FROM incident WHERE fired_at >= %(start)s AND fired_at < %(end)s),
+    (SELECT count(*) FROM incident WHERE fired_at >= %(prev)s AND fired_at < %(start)s),
     (SELECT COALESCE(jsonb_object_agg(severity, n), '{}') FROM (
-        SELECT a.severity, count(*) AS n FROM alert_event e JOIN alert a ON a.id = e.alert_id
-        WHERE e.to_state = 'firing' AND e.ts >= %(start)s AND e.ts < %(end)s
+        SELECT a.severity, count(*) AS n FROM incident i JOIN alert a ON a.id = i.alert_id
+        WHERE i.fired_at >= %(start)s AND i.fired_at < %(end)s
         GROUP BY a.severity) s),
-    (SELECT count(*) FROM alert WHERE acknowledged_at >= %(start)s AND acknowledged_at < %(end)s
-        AND firing_since <= acknowledged_at),
-    (SELECT avg(extract(epoch FROM acknowledged_at - firing_since))::float8 FROM alert
-        WHERE acknowledged_at >= %(start)s AND acknowledged_at < %(end)s
-        AND firing_since <= acknowledged_at),
-    (SELECT count(*) FROM alert WHERE resolved_at >= %(start)s AND resolved_at < %(end)s
-        AND firing_since <= resolved_at),
-    (SELECT avg(extract(epoch FROM resolved_at - firing_since))::float8 FROM alert
-        WHERE resolved_at >= %(start)s AND resolved_at < %(end)s
-        AND firing_since <= resolved_at)
+    (SELECT count(*) FROM incident
+        WHERE acknowledged_at >= %(start)s AND acknowledged_at < %(end)s),
+    (SELECT avg(extract(epoch FROM acknowledged_at - fired_at))::float8 FROM incident
+        WHERE acknowledged_at >= %(start)s AND acknowledged_at < %(end)s),
+    (SELECT count(*) FROM incident WHERE resolved_at >= %(start)s AND resolved_at < %(end)s),
+    (SELECT avg(extract(epoch FROM resolved_at - fired_at))::float8 FROM incident
+        WHERE resolved_at >= %(start)s AND resolved_at < %(end)s)
 """
 
 LabelKey = tuple[tuple[str, str], ...]
@@ -235,8 +265,27 @@ def _money(series: dict[LabelKey, tuple[float, float]], **labels: str) -> list[M
     return sorted(found, key=lambda m: m.currency)
 
 
+def _total(
+    conn: psycopg.Connection[Any], amounts: list[Money], settings: Settings, week: Week
+) -> Total:
+    """``amounts`` in the reporting currency at the rates of the week's last rate date."""
+    as_of = (week.end - timedelta(microseconds=1)).astimezone(settings.zone).date()
+    pairs = [(m.amount_minor, m.currency) for m in amounts]
+    found = total_in(conn, pairs, settings.reporting_currency, as_of)
+    return Total(
+        currency=found.currency, as_of=found.as_of, amount_minor=found.amount_minor,
+        rate_date=found.rate_date, left_out=list(found.left_out),
+    )  # fmt: skip
+
+
 def _level(
-    conn: psycopg.Connection[Any], count: str, amount: str, this: Week, prev: Week, **labels: str
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    count: str,
+    amount: str,
+    this: Week,
+    prev: Week,
+    **labels: str,
 ) -> Level:
     def total(week: Week) -> float | None:
         series = _series(conn, count, week)
@@ -245,11 +294,13 @@ def _level(
         lasts = [last for key, (_, last) in series.items() if wanted <= set(key)]
         return sum(lasts) if lasts else None
 
+    amounts = _money(_series(conn, amount, this), **labels)
     return Level(
         count=total(this),
         count_prev=total(prev),
-        amounts=_money(_series(conn, amount, this), **labels),
+        amounts=amounts,
         amounts_prev=_money(_series(conn, amount, prev), **labels),
+        total=_total(conn, amounts, settings, this) if amounts else None,
     )
 
 
@@ -306,8 +357,8 @@ def build_weekly_report(
     this = parse_week(week, zone) if week else last_complete_week(now, zone)
     prev = this.previous(zone)
     unmatched = {
-        system: _level(conn, "unmatched_accounts", "unmatched_accounts_arr", this, prev,
-                       system=system)
+        system: _level(conn, settings, "unmatched_accounts", "unmatched_accounts_arr", this,
+                       prev, system=system)
         for system in ("netsuite", "stripe")
     }  # fmt: skip
     return WeeklyReport(
@@ -319,10 +370,19 @@ def build_weekly_report(
         generated_at=now,
         flows=_flows(conn, settings, this, prev),
         unmatched_accounts=unmatched,
-        stuck_amendments=_level(conn, "stuck_amendments", "stuck_amendments_amount", this, prev),
-        posting_failures=_level(conn, "posting_failures", "posting_failures_amount", this, prev),
+        stuck_amendments=_level(
+            conn, settings, "stuck_amendments", "stuck_amendments_amount", this, prev
+        ),
+        posting_failures=_level(
+            conn, settings, "posting_failures", "posting_failures_amount", this, prev
+        ),
         payment_posting_failures=_level(
-            conn, "payment_posting_failures", "payment_posting_failures_amount", this, prev
+            conn,
+            settings,
+            "payment_posting_failures",
+            "payment_posting_failures_amount",
+            this,
+            prev,
         ),
         top_exceptions=_top_exceptions(conn, this),
         alerts=_alerts(conn, this, prev),

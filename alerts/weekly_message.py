@@ -9,10 +9,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from alerts.messages import Envelope, Money, ReportLine, ReportMessage, ReportSection
-from alerts.weekly import FlowKpi, Level, WeeklyReport, build_weekly_report, store_report
+from alerts.weekly import (
+    FlowKpi,
+    Level,
+    Total,
+    WeeklyReport,
+    build_weekly_report,
+    store_report,
+)
 from core.config import Settings
 from core.database import Database
-from core.display import duration, money
+from core.display import (
+    converted_total,
+    duration,
+    metric_title,
+    money,
+    object_title,
+    rate_day,
+    system_title,
+)
+from metrics.flows import FLOWS
 
 NO_DATA = "no data"
 
@@ -49,17 +65,35 @@ def _amounts(amounts: list[Money]) -> str:
     return ", ".join(money(m.amount_minor, m.currency) for m in amounts) or "none"
 
 
+def _total(total: Total | None) -> str:
+    """`` (≈ $1,234.00 at ECB rates of 2 Dec 2026)`` after the amounts; nothing when no amount
+    converts (no rates loaded): the amounts per currency say it all."""
+    if total is None or total.amount_minor is None:
+        return ""
+    text = converted_total(
+        total.currency, total.amount_minor, total.rate_date, total.left_out, total.as_of
+    )
+    return f" ({text})"
+
+
 def _level_line(label: str, level: Level, money_word: str) -> ReportLine:
     value = _count(level.count)
     if level.count:
         value += f" · {money_word} {_amounts(level.amounts)}"
+        if level.amounts:
+            value += _total(level.total)
     return ReportLine(label=label, value=value, change=_count_change(level.count, level.count_prev))
+
+
+def _flow_title(flow: str) -> str:
+    definition = FLOWS.get(flow)  # type: ignore[call-overload]
+    return definition.title if definition is not None else flow
 
 
 def _flow_lines(flows: list[FlowKpi]) -> tuple[list[ReportLine], list[ReportLine]]:
     sla = [
         ReportLine(
-            label=f.flow,
+            label=_flow_title(f.flow),
             value=_percent(f.attainment),
             change=_points(f.attainment, f.attainment_prev),
         )
@@ -67,7 +101,7 @@ def _flow_lines(flows: list[FlowKpi]) -> tuple[list[ReportLine], list[ReportLine
     ]
     lag = [
         ReportLine(
-            label=f.flow,
+            label=_flow_title(f.flow),
             value=NO_DATA if f.lag_p95_seconds is None else duration(f.lag_p95_seconds),
             change=_lag_change(f.lag_p95_seconds, f.lag_p95_prev),
         )
@@ -83,8 +117,9 @@ def _headline(report: WeeklyReport) -> str:
         parts.append(f"SLA attainment {sum(measured) / len(measured) * 100:.1f}% across flows")
     else:
         parts.append("no SLA measurements this week")
-    if report.posting_failures.amounts:
-        parts.append(f"{_amounts(report.posting_failures.amounts)} in posting failures")
+    failures = report.posting_failures
+    if failures.amounts:
+        parts.append(f"{_amounts(failures.amounts)}{_total(failures.total)} in posting failures")
     fired = report.alerts.fired
     parts.append(f"{fired} alert{'s' if fired != 1 else ''} fired")
     return "; ".join(parts) + "."
@@ -94,7 +129,7 @@ def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
     """The report as the platform-neutral message Slack, Markdown and HTML render."""
     sla, lag = _flow_lines(report.flows)
     risk = [
-        _level_line(f"Unmatched accounts ({system})", level, "ARR")
+        _level_line(f"Accounts without a {system_title(system)} customer", level, "ARR")
         for system, level in report.unmatched_accounts.items()
     ]
     risk.append(_level_line("Stuck amendments", report.stuck_amendments, "value"))
@@ -105,9 +140,11 @@ def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
         )
     top = [
         ReportLine(
-            label=f"{e.system} {e.object_type} {e.external_id} ({', '.join(e.metrics)})",
+            label=f"{system_title(e.system)} {object_title(e.object_type).lower()} "
+            f"{e.external_id} ({', '.join(metric_title(m) for m in e.metrics)})",
             value=money(e.amount.amount_minor, e.amount.currency),
-            change=f"since {e.since.astimezone(settings.zone):%Y-%m-%d}",
+            change=f"open since {rate_day(e.since.astimezone(settings.zone).date())}"
+            + (f", owner {e.owner}" if e.owner else ""),
         )
         for e in report.top_exceptions
     ]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Final, Literal
 
 from alerts import silences
+from alerts.acknowledgements import AckAction, AckOutcome, change_acknowledgement
 from app.queries.core import clear_cache
 from app.queries.finance import FINANCE_METRICS
 from app.queries.integration import INTEGRATION_ITEMS
@@ -72,6 +73,19 @@ def decide_match(
     clear_cache()
 
 
+def acknowledge_alert(
+    identity: Identity | None, alert_id: int, action: AckAction, at: datetime
+) -> AckOutcome:
+    """Acknowledge an open alert or withdraw its acknowledgement (role-checked, audited)."""
+    who = authorize(identity, "alerts")
+    with runtime().pool.connection() as conn:
+        outcome = change_acknowledgement(
+            conn, runtime().settings, alert_id, action, identity=who, at=at
+        )
+    clear_cache()
+    return outcome
+
+
 def create_silence(
     identity: Identity | None,
     *,
@@ -97,6 +111,33 @@ def expire_silence(identity: Identity | None, silence_id: int, at: datetime) -> 
     with runtime().pool.connection() as conn:
         silences.expire_silence(conn, silence_id, actor=who, at=at)
     clear_cache()
+
+
+def create_user(
+    identity: Identity | None, name: str, password: str, roles: list[str], at: datetime
+) -> None:
+    """Add a new local user (audited); an existing name is refused."""
+    who = authorize(identity, "admin").name
+    with runtime().pool.connection() as conn:
+        users.create_user(conn, name.strip(), password, roles, actor=who, at=at)
+    clear_cache()
+
+
+def set_user_roles(identity: Identity | None, name: str, roles: list[str], at: datetime) -> None:
+    """Replace a local user's roles (audited); an administrator keeps their own admin role."""
+    who = authorize(identity, "admin").name
+    if name == who and "admin" not in roles:
+        raise users.UserError("you cannot remove your own admin role")
+    with runtime().pool.connection() as conn:
+        users.set_roles(conn, name, roles, actor=who, at=at)
+    clear_cache()
+
+
+def reset_user_password(identity: Identity | None, name: str, password: str, at: datetime) -> None:
+    """Give a local user a new password (audited, never logged)."""
+    who = authorize(identity, "admin").name
+    with runtime().pool.connection() as conn:
+        users.reset_password(conn, name, password, actor=who, at=at)
 
 
 def set_user_disabled(identity: Identity | None, name: str, disabled: bool, at: datetime) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.csv_export import csv_bytes
+from app.csv_export import csv_bytes, machine_readable
 from app.navigation import RECORD_PAGE
 from app.queries.core import Frame
 
@@ -22,15 +22,21 @@ def data_table(
     *,
     empty: str,
     drill: tuple[str, str] | None = ("system", "external_id"),
+    view: Frame | None = None,
     column_config: dict[str, Any] | None = None,
 ) -> None:
-    """A table with a CSV download; selecting a row opens that record (``drill`` columns)."""
+    """A table with a CSV download; selecting a row opens that record (``drill`` columns).
+
+    ``view`` is what people read (built row for row from ``frame``, labelled by
+    ``column_config``); the CSV keeps ``frame`` machine-readable: decimal amounts beside their
+    currency, ISO 8601 instants, full ids.
+    """
     if frame is None or len(frame) == 0:
         st.info(empty, icon=":material/check_circle:")
         return
     selectable = drill is not None and all(c in frame.columns for c in drill)
     event = st.dataframe(
-        frame,
+        frame if view is None else view,
         key=f"{key}.table",
         hide_index=True,
         width="stretch",
@@ -40,7 +46,7 @@ def data_table(
     )
     st.download_button(
         "Download CSV",
-        csv_bytes(frame),
+        csv_bytes(machine_readable(frame)),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"{key}.csv",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.deeplinks import follow, requested
 from app.filters import draw_filters
 from app.navigation import PAGES, allowed_pages, build_pages, draw_menu
 from app.queries.core import store_outage_notice
@@ -33,6 +34,7 @@ def view() -> None:
     # Signing in at the bare URL shows the pre-sign-in default page; when that page is not
     # theirs, take the person to their first page (a typed URL is left to refuse on its own).
     landed = page.url_path == pages[PAGES[0]].url_path and not identity.may(PAGES[0].topic)
+    landed = landed and not requested()
     if st.session_state.pop(JUST_SIGNED_IN, False) and allowed and landed:
         st.switch_page(pages[allowed[0]])
     # A name comes from a person, a proxy or a provider: text, never Markdown (which would
@@ -45,6 +47,7 @@ def view() -> None:
     draw_filters()
     if rt.settings.auth.mode != "proxy":
         st.sidebar.button("Sign out", on_click=sign_out, args=(rt,), icon=":material/logout:")
+    follow(identity, pages, page)
     page.run()
 
 

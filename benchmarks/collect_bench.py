@@ -69,7 +69,7 @@ def serve_sandbox(accounts: int, seed: int, log_dir: Path, ready: Queue[dict[str
     def announce(endpoints: SandboxEndpoints) -> None:
         ready.put({k: str(v) for k, v in asdict(endpoints).items()})
 
-    ports = SandboxPorts(salesforce=0, stripe=0, netsuite=0, zendesk=0, slack=0)
+    ports = SandboxPorts(salesforce=0, stripe=0, netsuite=0, zendesk=0, slack=0, ecb=0)
     spec = WorldSpec(seed=seed, profile=profile, now=NOW)
     serve(spec, log_dir=log_dir, ports=ports, on_ready=announce)
 

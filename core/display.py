@@ -10,7 +10,8 @@ em dash where a value does not apply. Machine-readable output (CSV, JSON) keeps 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from numbers import Real
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -20,8 +21,86 @@ from babel.numbers import format_compact_decimal, format_decimal, get_currency_s
 from core.money import exponent, from_minor
 
 MISSING: Final = "—"
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 LOCALE: Final = "en_US"
 _NBSP: Final = "\u00a0"
+ELLIPSIS: Final = "…"
+
+# Every metric's name in words (one per SQL file in sql/metrics); pages, messages and reports
+# say these, never the metric's id.
+METRIC_TITLES: Final[dict[str, str]] = {
+    "amount_mismatches": "Amount mismatch",
+    "amount_mismatches_amount": "Amount mismatch value",
+    "clock_skew_items": "Clock skew",
+    "collector_failed_runs": "Failed collector runs",
+    "collector_freshness_seconds": "Time since last successful poll",
+    "collector_healthy": "Collector healthy",
+    "collector_rate_limited": "Rate-limited requests",
+    "duplicate_customers": "Duplicate customer",
+    "duplicate_customers_amount": "Open invoices of duplicate customers",
+    "orphan_customers": "Orphan customer",
+    "orphan_customers_amount": "Open invoices of orphan customers",
+    "payment_posting_failures": "Payment failed to post",
+    "payment_posting_failures_amount": "Payments failed to post, value",
+    "payment_silent_misses": "Payment missing from ERP (no log)",
+    "payment_silent_misses_amount": "Payments missing from ERP, value",
+    "posting_failures": "Invoice failed to post",
+    "posting_failures_amount": "Invoices failed to post, value",
+    "scheduler_job_healthy": "Scheduled job healthy",
+    "silent_misses": "Invoice missing from ERP (no log)",
+    "silent_misses_amount": "Invoices missing from ERP, value",
+    "sla_attainment": "SLA attainment",
+    "sla_breaches": "Past SLA",
+    "sla_breaches_amount": "Past SLA, value",
+    "stuck_amendments": "Stuck amendment",
+    "stuck_amendments_amount": "Stuck amendments, value",
+    "sync_attempts": "Sync attempts",
+    "sync_backlog": "Not yet synced",
+    "sync_backlog_amount": "Not yet synced, value",
+    "sync_backlog_oldest_seconds": "Oldest unsynced item",
+    "sync_dead_letters": "Dead letters",
+    "sync_error_rate": "Error rate",
+    "sync_lag_seconds": "Sync lag",
+    "sync_retry_rate": "Retry rate",
+    "unmatched_accounts": "Account without customer",
+    "unmatched_accounts_arr": "ARR of accounts without customer",
+}
+SYSTEM_TITLES: Final[dict[str, str]] = {
+    "salesforce": "Salesforce",
+    "stripe": "Stripe",
+    "netsuite": "NetSuite",
+    "zendesk": "Zendesk",
+    "middleware": "Middleware",
+}
+AGE_BUCKET_TITLES: Final[dict[str, str]] = {
+    "lt_1h": "under 1 h",
+    "1h_24h": "1 h – 1 day",
+    "1d_7d": "1 – 7 days",
+    "gt_7d": "over 7 days",
+}
+OBJECT_TITLES: Final[dict[str, str]] = {
+    "account": "account",
+    "amendment": "amendment",
+    "customer": "customer",
+    "subscription": "subscription",
+    "subscription_change": "subscription change",
+    "invoice": "invoice",
+    "organization": "organization",
+    "ticket": "ticket",
+}
 
 
 def _number(value: object) -> float | None:
@@ -60,6 +139,30 @@ def money_list(amounts: dict[str, int], *, compact: bool = False) -> str:
     if not amounts:
         return MISSING
     return " · ".join(money(amounts[code], code, compact=compact) for code in sorted(amounts))
+
+
+def rate_day(day: date) -> str:
+    """A calendar day as a date of exchange rates reads: ``2 Dec 2026``."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def converted_total(
+    currency: str,
+    amount_minor: int | None,
+    rate_date: date | None,
+    left_out: Sequence[str],
+    as_of: date,
+) -> str:
+    """Amounts of several currencies as one total in ``currency`` at a day's ECB rates:
+    ``≈ $1,234,567.00 at ECB rates of 2 Dec 2026``, naming the currencies it leaves out for want
+    of a rate; without any rate, a short reason instead of a total."""
+    if rate_date is None:
+        return f"no total in {currency}: no ECB rates on or before {rate_day(as_of)}"
+    missing = ", ".join(left_out)
+    if amount_minor is None:
+        return f"no total in {currency}: no ECB rate for {missing} on {rate_day(rate_date)}"
+    text = f"≈ {money(amount_minor, currency)} at ECB rates of {rate_day(rate_date)}"
+    return f"{text}; {missing} left out: no rate" if left_out else text
 
 
 def duration(value: timedelta | float | None) -> str:
@@ -123,3 +226,42 @@ def metric_value(value: float, unit: str, labels: dict[str, str] | None = None) 
     if number is None:
         return MISSING
     return count(number) if number.is_integer() else f"{number:,.4g}"
+
+
+def _words(value: object, table: dict[str, str]) -> str:
+    """``value`` looked up in ``table``; an unknown name with its underscores as spaces."""
+    if not isinstance(value, str) or not value:
+        return MISSING
+    return table.get(value, value.replace("_", " "))
+
+
+def metric_title(name: object) -> str:
+    """A metric's name in words: ``posting_failures`` → ``Invoice failed to post``."""
+    text = _words(name, METRIC_TITLES)
+    return text[:1].upper() + text[1:]
+
+
+def system_title(system: object) -> str:
+    """A system's proper name: ``netsuite`` → ``NetSuite``."""
+    return _words(system, SYSTEM_TITLES)
+
+
+def age_bucket_title(bucket: object) -> str:
+    """An age bucket label in words: ``gt_7d`` → ``over 7 days``."""
+    return _words(bucket, AGE_BUCKET_TITLES)
+
+
+def object_title(object_type: object) -> str:
+    """A record kind in words: ``subscription_change`` → ``subscription change``."""
+    return _words(object_type, OBJECT_TITLES)
+
+
+def short_id(value: object, *, head: int = 8, tail: int = 4) -> str:
+    """A long id cut to its start and end around an ellipsis (``in_1Tu31W…flNL``); short ids,
+    and anything that is not text, are shown whole (an em dash for none)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    text = str(value)
+    if len(text) <= head + tail + 1:
+        return text
+    return f"{text[:head]}{ELLIPSIS}{text[-tail:]}"

@@ -37,6 +37,11 @@ TOPIC_ROLES: Final[dict[Topic, frozenset[Role]]] = {
 }
 
 
+# Who may acknowledge an alert or withdraw an acknowledgement, wherever it is done (dashboard,
+# command line, Slack): the integration team, who run the alerts page, and administrators.
+ALERT_ACKNOWLEDGE_ROLES: Final[frozenset[Role]] = frozenset({"integration", "admin"})
+
+
 class NotAllowedError(PermissionError):
     """The signed-in identity lacks the role a page or query needs."""
 
@@ -56,6 +61,11 @@ class Identity:
     def may(self, topic: Topic) -> bool:
         """Whether this identity may open ``topic`` (admin may open everything)."""
         return "admin" in self.roles or bool(self.roles & TOPIC_ROLES[topic])
+
+
+def may_acknowledge_alerts(identity: Identity) -> bool:
+    """Whether ``identity`` may acknowledge alerts and withdraw acknowledgements."""
+    return bool(identity.roles & ALERT_ACKNOWLEDGE_ROLES)
 
 
 def authorize(identity: Identity | None, topic: Topic) -> Identity:

@@ -1,5 +1,8 @@
 """The sandbox runtime: generate the world, serve the four simulated APIs, write the logs.
 
+Beside them it serves a Slack stand-in and the ECB's reference-rate files for the world's
+currencies.
+
 ``serve`` is what the CLI calls; ``build_apps`` wires one simulator per system to a shared
 simulated clock, and ``sandbox.runtime.run_servers`` runs them in one loop beside the log
 writer until SIGINT or SIGTERM.
@@ -19,6 +22,7 @@ from starlette.types import ASGIApp
 from sandbox.catalog import World
 from sandbox.clock import SimulatedClock
 from sandbox.credentials import SandboxCredentials
+from sandbox.ecb.app import create_ecb_app
 from sandbox.generator import WorldSpec, generate_world
 from sandbox.logwriter import MiddlewareLogWriter, claim_log_folder
 from sandbox.netsuite.app import create_netsuite_app
@@ -48,6 +52,7 @@ class SandboxPorts:
     netsuite: int = 8703
     zendesk: int = 8704
     slack: int = 8705
+    ecb: int = 8706
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,7 @@ class SandboxEndpoints:
     netsuite: str
     zendesk: str
     slack: str
+    ecb: str
     log_dir: Path
 
 
@@ -69,7 +75,7 @@ SLACK_CHANNELS = ("sync-alerts", "finance-ops", "revops", "exec-kpis")
 def build_apps(
     world: World, clock: SimulatedClock, spec: WorldSpec, credentials: SandboxCredentials
 ) -> dict[str, ASGIApp]:
-    """One simulator per system over ``world``, all reading the same clock, and Slack."""
+    """One simulator per system over ``world``, all reading the same clock, Slack and the ECB."""
     profile = spec.profile
     return {
         "salesforce": create_salesforce_app(
@@ -91,6 +97,7 @@ def build_apps(
             export_per_minute=profile.zendesk_export_per_minute,
         ),
         "slack": SlackStandIn(credentials.slack_token, channels=SLACK_CHANNELS).app,
+        "ecb": create_ecb_app(world, clock, (spec.now - profile.history).date()),
     }
 
 

@@ -20,6 +20,7 @@ from syncwatch.commands import (
     collect,
     dashboard,
     demo,
+    fx,
     matches,
     metrics,
     notify,
@@ -52,6 +53,7 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(notify.app, name="notify")
 app.add_typer(report.app, name="report")
 app.add_typer(matches.app, name="matches")
+app.add_typer(fx.app, name="fx")
 app.add_typer(users.app, name="users")
 app.command()(dashboard.dashboard)
 app.command()(run.run)

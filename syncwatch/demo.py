@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -44,7 +45,7 @@ DEMO_USERS: dict[str, list[str]] = {
     "integration": ["integration"],
     "admin": ["admin"],
 }
-SANDBOX_SYSTEMS = ("salesforce", "stripe", "netsuite", "zendesk", "slack")
+SANDBOX_SYSTEMS = ("salesforce", "stripe", "netsuite", "zendesk", "slack", "ecb")
 RESTART_LIMIT = 3
 RESTART_WINDOW_SECONDS = 300.0
 EMBEDDED = "embedded PostgreSQL"
@@ -110,7 +111,8 @@ class DemoStack:
         return f"http://localhost:{self.options.metrics_port}/metrics"
 
     def effective_settings(self, settings: Settings) -> Settings:
-        """The configuration with every sandbox URL on this demo's ports."""
+        """The configuration with every sandbox URL (the ECB's rates too) on this demo's
+        ports."""
         sources: dict[str, Source] = {}
         for name, source in settings.sources.items():
             if source.type == "middleware_logs":
@@ -122,10 +124,15 @@ class DemoStack:
         slack = settings.slack.model_copy(
             update={"base_url": f"http://127.0.0.1:{self.ports['slack']}/api/"}
         )
+        fx = settings.fx
+        if fx.source is not None:
+            rates = f"http://127.0.0.1:{self.ports['ecb']}{urlsplit(fx.source).path}"
+            fx = fx.model_copy(update={"source": rates})
         return settings.model_copy(
             update={
                 "sources": sources,
                 "slack": slack,
+                "fx": fx,
                 "env_file": None,
                 "dashboard_url": self.dashboard_url,
                 "metrics_port": self.options.metrics_port,

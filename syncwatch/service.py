@@ -2,8 +2,9 @@
 
 Each source is polled at its own interval, metrics are computed soon after new data arrives
 (and at least every ``COMPUTE_EVERY``), alerts are evaluated after each compute, the outbox is
-drained, history is rolled up, match suggestions are refreshed and the weekly report goes out on
-its cron. A job
+drained, history is rolled up, match suggestions are refreshed, the weekly report goes out on
+its cron and, with ``fx.source`` set, the ECB reference rates are loaded at start and on their
+cron. A job
 never runs twice at once: APScheduler allows one instance per process and coalesces missed runs
 into one, and a PostgreSQL advisory lock per job keeps two ``syncwatch run`` processes on one
 database from running the same job together. Polls, rollups and match refreshes also run once
@@ -42,6 +43,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.database import Database
 from core.errors import DatabaseUnavailableError
+from core.fx.load import load_rates
 from core.locks import advisory_lock
 from metrics.engine import compute
 from metrics.history import roll_up
@@ -80,6 +82,8 @@ class Job:
     trigger: IntervalTrigger | CronTrigger
     spacing: timedelta | None = None
     """At most one run per this much time across all workers (None: every firing runs)."""
+    at_start: bool | None = None
+    """Whether the first run is due at once (None: interval jobs yes, cron jobs no)."""
 
 
 class Service:
@@ -114,6 +118,11 @@ class Service:
             for name, source in self.settings.sources.items()
             if source.enabled
         ]
+        fx = self.settings.fx
+        if fx.source is not None:
+            schedule = CronTrigger.from_crontab(fx.schedule, timezone=fx.zone)
+            # Loaded at start too: a new store has no rates, and a stopped worker missed some.
+            jobs.append(Job("fx_rates", self._fx_rates, schedule, at_start=True))
         zone = self.settings.zone
         return [
             *jobs,
@@ -129,18 +138,23 @@ class Service:
         ]
 
     def start(self) -> None:
-        """Register the jobs (each first run is due at once, except the weekly report)."""
+        """Register the jobs (each first run is due at once, except the weekly report's)."""
         now = datetime.now(UTC)
         for job in self.jobs():
-            first = None if isinstance(job.trigger, CronTrigger) else now
+            at_start = job.at_start
+            if at_start is None:
+                at_start = not isinstance(job.trigger, CronTrigger)
+            # Without a first run time the trigger's next firing is the first: passing None
+            # instead would add the job paused.
+            first = {"next_run_time": now} if at_start else {}
             self.scheduler.add_job(
                 self.run_job,
                 job.trigger,
                 args=[job.id, job.action, job.spacing],
                 id=job.id,
                 name=job.id,
-                next_run_time=first,
                 replace_existing=True,
+                **first,
             )
         self.scheduler.start()
         log.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
@@ -311,6 +325,15 @@ class Service:
 
     def _weekly(self) -> None:
         send_weekly_report(self.db, self.settings, self.clock.now())
+
+    def _fx_rates(self) -> None:
+        source = self.settings.fx.source
+        assert source is not None  # the job exists only with a source
+        stored = load_rates(self.db, source, self.clock.now())
+        log.info(
+            "fx_rates: %d dates, %d currencies, newest %s, %d rates new or changed",
+            stored.dates, stored.currencies, stored.newest, stored.written,
+        )  # fmt: skip
 
 
 def _first_line(exc: Exception) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 from pydantic import ValidationError
 
@@ -12,10 +14,13 @@ from app import charts
 from app.components import data_table, help_line, tile
 from app.filters import current_window
 from app.queries import executive
+from app.queries.core import Frame
 from app.runtime import runtime
 from app.session import page_guard
 from app.text import plain
+from core.display import converted_total, money_list
 from core.money import major
+from core.roles import Identity
 from metrics.flows import FLOWS
 
 
@@ -82,9 +87,13 @@ def main() -> None:
                             title="Money at risk per currency", y_title="amount (major units)"),
                 width="stretch",
             )  # fmt: skip
+            _risk_total(identity, risk, window.until)
         else:
             st.info("No money at risk: no open exception carries an amount.")
-        help_line("Open exception amounts per currency; currencies are never added together.")
+        help_line(
+            "Open exception amounts per currency; the total beside them converts each at the "
+            "ECB's euro reference rates of the day named."
+        )
     st.subheader("Weekly KPI reports")
     reports = executive.reports(identity, window)
     if len(reports) == 0:
@@ -107,6 +116,19 @@ def main() -> None:
                 key=f"executive.report.{row.week}",
             )  # fmt: skip
     data_table(reports.drop(columns=["content"]), "executive.reports", empty="", drill=None)
+
+
+def _risk_total(identity: Identity | None, risk: Frame, until: datetime) -> None:
+    """The money at risk per currency, and beside it one total in the reporting currency."""
+    settings = runtime().settings
+    per_currency = risk.groupby("currency")["amount_minor"].sum()
+    amounts = {str(code).strip(): int(amount) for code, amount in per_currency.items()}
+    as_of = until.astimezone(settings.zone).date()
+    total = executive.money_at_risk_total(identity, risk, settings.reporting_currency, as_of)
+    converted = converted_total(
+        total.currency, total.amount_minor, total.rate_date, total.left_out, total.as_of
+    )
+    st.markdown(f"**Money at risk** {plain(money_list(amounts))}  \n{plain(converted)}")
 
 
 main()

@@ -1,21 +1,118 @@
-"""Integration: which alerts are firing, pending or stale, and which are silenced?"""
+"""Integration: which alerts are firing, pending or stale, who is on them, what is silenced?"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
+from alerts.acknowledgements import AckAction
+from alerts.defaults import effective_rules
 from app import actions
 from app.components import data_table, help_line
 from app.filters import current_window, wall_clock
 from app.queries import integration
+from app.queries.core import Frame, Window
+from app.runtime import runtime
 from app.session import page_guard
 from app.text import plain
+from core.display import ago, instant, metric_value
 from core.errors import SyncwatchError
-from core.roles import NotAllowedError
+from core.roles import Identity, NotAllowedError, may_acknowledge_alerts
 
 DURATIONS = {"1 hour": 1, "4 hours": 4, "1 day": 24, "3 days": 72, "1 week": 168}
+FLASH = "alerts.flash"
+
+
+def _focus(alerts: Frame) -> tuple[Frame, str | None]:
+    """The alerts a link asks for (``?alert=ID``, ``?rule=NAME``, as Slack sends), and which."""
+    rule = st.query_params.get("rule", "").strip()
+    alert = st.query_params.get("alert", "").strip()
+    if not rule and not alert:
+        return alerts, None
+    shown = alerts
+    if alert:
+        shown = shown[shown["id"] == int(alert)] if alert.isdigit() else shown.iloc[0:0]
+    if rule:
+        shown = shown[shown["rule"] == rule]
+    return shown, f"alert #{alert}" if alert else f"the alerts of the rule “{rule}”"
+
+
+def _focus_banner(focus: str, found: int) -> None:
+    """Say what the link narrowed the page to, with the way back to every alert."""
+    with st.container(border=True):
+        text, back = st.columns([4, 1], vertical_alignment="center")
+        gone = "" if found else " It is not firing, pending or stale any more: nothing to do."
+        text.markdown(f"Showing only {plain(focus)}, from the link you followed.{gone}")
+        if back.button("Show all alerts", icon=":material/arrow_back:", key="alerts.all"):
+            st.query_params.clear()
+            st.rerun()
+
+
+def _when(value: Any) -> datetime | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def _alert_card(
+    identity: Identity, row: Any, titles: dict[str, str], zone: ZoneInfo, now: datetime
+) -> None:
+    """One open alert: what breached, since when, who is on it, and the button to say so."""
+    labels = ", ".join(f"{k} {v}" for k, v in sorted(row.labels.items()))
+    value = (
+        "—" if pd.isna(row.value) else metric_value(float(row.value), row.unit or "", row.labels)
+    )
+    since = instant(_when(row.firing_since), zone, now)
+    by, acked_at = row.acknowledged_by, _when(row.acknowledged_at)
+    with st.container(border=True):
+        text, button = st.columns([5, 1], vertical_alignment="center")
+        text.markdown(f"**{plain(titles.get(row.rule, row.rule))}** · {plain(labels or 'all')}")
+        stale = " · no fresh data: held, not resolved" if row.state == "stale" else ""
+        text.caption(
+            plain(f"Alert #{row.id} · rule {row.rule} · severity {row.severity} · now {value} · "
+                  f"firing since {since}{stale}")
+        )  # fmt: skip
+        if by:
+            text.markdown(
+                f":material/visibility: **Acknowledged by {plain(by)}** {ago(acked_at, now)} "
+                f"({plain(instant(acked_at, zone))}). Slack no longer repeats it."
+            )
+        else:
+            text.markdown(
+                ":material/notifications_active: **Not acknowledged yet.** Slack repeats it "
+                "until someone says they are on it."
+            )
+        if not may_acknowledge_alerts(identity):
+            return
+        action: AckAction = "unacknowledge" if by else "acknowledge"
+        label = "Un-acknowledge" if by else "Acknowledge"
+        if button.button(label, key=f"alerts.ack.{row.id}", type="secondary" if by else "primary"):
+            try:
+                outcome = actions.acknowledge_alert(identity, int(row.id), action, wall_clock())
+            except (SyncwatchError, NotAllowedError) as exc:
+                st.error(plain(str(exc)))
+            else:
+                st.session_state[FLASH] = plain(outcome.message)
+                st.rerun()
+
+
+def _open_alerts(identity: Identity, shown: Frame, now: datetime) -> None:
+    """The open alerts, one card each, with their acknowledgement."""
+    st.subheader("Firing alerts: who is on them")
+    help_line(
+        "Acknowledge an alert to tell the team you are on it: Slack stops repeating it and its "
+        "message says who and when. The acknowledgement ends when the alert resolves."
+    )
+    firing = shown[shown["open"]] if len(shown) else shown
+    if len(firing) == 0:
+        st.info("No alert is firing.", icon=":material/check_circle:")
+        return
+    settings = runtime().settings
+    titles = {r.name: r.title or r.describe() for r in effective_rules(settings)}
+    for row in firing.itertuples():
+        _alert_card(identity, row, titles, settings.zone, now)
 
 
 def main() -> None:
@@ -23,12 +120,14 @@ def main() -> None:
     identity = page_guard("alerts")
     window = current_window(identity)
     now = wall_clock()
-    flash = st.session_state.pop("alerts.flash", None)
+    st.title("Alerts & silences")
+    flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(str(flash), icon=":material/task_alt:")
-    st.title("Alerts & silences")
-    alerts = integration.alerts(identity, window)
-    states = alerts["state"].value_counts() if len(alerts) else {}
+    shown, focus = _focus(integration.alerts(identity, window))
+    if focus is not None:
+        _focus_banner(focus, len(shown))
+    states = shown["state"].value_counts() if len(shown) else {}
     cols = st.columns(3)
     for col, state, text in zip(
         cols, ("firing", "pending", "stale"),
@@ -36,7 +135,15 @@ def main() -> None:
          "No fresh data (collector down): not resolved, flagged."), strict=True,
     ):  # fmt: skip
         col.metric(state.capitalize(), int(states.get(state, 0)), help=text)
-    data_table(alerts, "alerts.active", empty="No alert is firing, pending or stale.", drill=None)
+    _open_alerts(identity, shown, now)
+    st.subheader("Every firing, pending and stale alert")
+    table = shown.drop(columns=["open"]) if len(shown) else shown
+    data_table(table, "alerts.active", empty="No alert is firing, pending or stale.", drill=None)
+    _silences(identity, window, now)
+
+
+def _silences(identity: Identity, window: Window, now: datetime) -> None:
+    """Silences in force, and the forms to create and expire one."""
     st.subheader("Silences in force")
     help_line("A silence mutes notifications of matching alerts until it ends; all audited.")
     silences = integration.silences(identity, window, now)
@@ -59,7 +166,7 @@ def main() -> None:
         except (SyncwatchError, NotAllowedError) as exc:
             st.error(plain(str(exc)))
         else:
-            st.session_state["alerts.flash"] = f"Silence #{silence_id} created."
+            st.session_state[FLASH] = f"Silence #{silence_id} created."
             st.rerun()
     if len(silences):
         with right, st.form("alerts.expire"):
@@ -72,7 +179,7 @@ def main() -> None:
             except (SyncwatchError, NotAllowedError) as exc:
                 st.error(plain(str(exc)))
             else:
-                st.session_state["alerts.flash"] = f"Silence #{pick} expired."
+                st.session_state[FLASH] = f"Silence #{pick} expired."
                 st.rerun()
 
 

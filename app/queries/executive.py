@@ -1,11 +1,15 @@
-"""Executive reads: KPI values with week-ago values, money at risk, weekly reports."""
+"""Executive reads: KPI values with week-ago values, money at risk (per currency, and as one
+total in the reporting currency at ECB rates), weekly reports."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Final
 
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import LATEST_WITH_PRIOR
+from core.fx.convert import FxTotal, total_at
+from core.fx.store import RATES_AS_OF, rate_day
 from core.roles import Identity
 
 KPI_METRICS: Final = [
@@ -32,6 +36,7 @@ MONEY_AT_RISK = Query(
     ORDER BY currency, metric
     """,
 )
+FX_RATES = Query("executive.fx_rates", "executive", RATES_AS_OF)
 REPORTS = Query(
     "executive.reports",
     "executive",
@@ -58,6 +63,17 @@ def money_at_risk(identity: Identity | None, window: Window) -> Frame:
     return load(identity, MONEY_AT_RISK, window.params(risk_metrics=RISK_METRICS))
 
 
+def money_at_risk_total(
+    identity: Identity | None, risk: Frame, currency: str, as_of: date
+) -> FxTotal:
+    """``money_at_risk``'s amounts as one total in ``currency`` at the latest ECB rates on or
+    before ``as_of`` (leaving out, and naming, any currency without a rate)."""
+    rates = load(identity, FX_RATES, {"as_of": as_of})
+    day = rate_day([(r.rate_date, r.currency, r.per_eur) for r in rates.itertuples()])
+    amounts = zip(risk["amount_minor"].astype(int), risk["currency"], strict=True)
+    return total_at(day, ((int(a), str(c).strip()) for a, c in amounts), currency, as_of)
+
+
 def reports(identity: Identity | None, window: Window) -> Frame:
     """The latest weekly KPI reports."""
     return load(identity, REPORTS, window.params())
@@ -66,5 +82,6 @@ def reports(identity: Identity | None, window: Window) -> Frame:
 QUERIES: Final = [
     (KPIS, {"names": KPI_METRICS}),
     (MONEY_AT_RISK, {"risk_metrics": RISK_METRICS}),
+    (FX_RATES, {"as_of": date.max}),
     (REPORTS, {}),
 ]

@@ -7,6 +7,7 @@ from typing import Final
 
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, LATEST_WITH_PRIOR, OPEN_ITEMS
+from app.queries.names import names_join
 from core.roles import Identity
 from core.sqlfiles import sql_text
 
@@ -56,9 +57,10 @@ COLLECTORS = Query(
 FAILURES = Query(
     "integration.failures",
     "integration",
-    """
+    f"""
     SELECT e.ts, e.flow, e.status, e.attempt, e.source_system, e.source_id, e.target_system,
-           e.error_code, e.error_message, e.correlation_id
+           e.error_code, e.error_message, e.correlation_id, names.record_name,
+           names.customer_name
     FROM unnest(%(all_flows)s::text[]) AS f (flow)
     CROSS JOIN LATERAL (
         SELECT * FROM sync_event s
@@ -66,6 +68,7 @@ FAILURES = Query(
           AND s.status IN ('failed', 'dead_letter')
         ORDER BY s.ts DESC LIMIT 200
     ) e
+    {names_join("e.source_system", None, "e.source_id")}
     WHERE %(flow)s::text IS NULL OR e.flow = %(flow)s
     ORDER BY e.ts DESC
     LIMIT 200
@@ -75,9 +78,16 @@ ALERTS = Query(
     "integration.alerts",
     "alerts",
     """
-    SELECT id, rule, state, severity, labels, value, active_since, firing_since,
-           last_evaluated_at, acknowledged_by
-    FROM alert WHERE state IN ('firing', 'pending', 'stale')
+    SELECT id, rule, state, severity, labels, value, unit, active_since, firing_since,
+           last_evaluated_at,
+           CASE WHEN o.open THEN acknowledged_by END AS acknowledged_by,
+           CASE WHEN o.open THEN acknowledged_at END AS acknowledged_at, o.open
+    FROM alert
+    -- An open incident (firing, or stale while firing); a closed one's acknowledgement is history.
+    CROSS JOIN LATERAL (
+        SELECT state = 'firing' OR (state = 'stale' AND firing_since IS NOT NULL) AS open
+    ) o
+    WHERE state IN ('firing', 'pending', 'stale')
     ORDER BY CASE state WHEN 'firing' THEN 0 WHEN 'stale' THEN 1 ELSE 2 END, active_since
     """,
 )
@@ -123,7 +133,7 @@ def failures(identity: Identity | None, window: Window, flows: list[str]) -> Fra
 
 
 def alerts(identity: Identity | None, window: Window) -> Frame:
-    """Firing, stale and pending alerts."""
+    """Firing, stale and pending alerts, who acknowledged them, and which are open incidents."""
     return load(identity, ALERTS, window.params())
 
 

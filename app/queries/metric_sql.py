@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.queries.names import names_join
+
 # Latest value of each series (by the metric_point primary key) with the value about a week
 # earlier: a raw point when still kept, else the hourly rollup, within a day of a week ago.
 LATEST_WITH_PRIOR = """
@@ -44,16 +46,16 @@ ORDER BY h.ts
 """
 
 # Open exception items of some metrics, largest amounts first (by size: a mismatch's difference
-# may be negative), with the record to drill into.
+# may be negative), with the record to drill into, its name and its customer's name.
 # Each metric's largest open items are read in index order, then merged: the same rows as one
 # sort of every open item of those metrics, without reading them all.
-OPEN_ITEMS = """
-SELECT i.*
+OPEN_ITEMS = f"""
+SELECT i.*, names.record_name, names.customer_name
 FROM unnest(%(metrics)s::text[]) AS m (metric)
 CROSS JOIN LATERAL (
-    SELECT id, metric, labels ->> 'flow' AS flow, labels ->> 'age_bucket' AS age_bucket,
-           system, object_type, external_id, amount_minor, currency, status, assignee, owner,
-           since, first_seen, note, related
+    SELECT id, fingerprint, metric, labels ->> 'flow' AS flow,
+           labels ->> 'age_bucket' AS age_bucket, system, object_type, external_id,
+           amount_minor, currency, status, assignee, owner, since, first_seen, note, related
     FROM exception_item
     WHERE resolved_at IS NULL AND metric = m.metric
       AND (%(flow)s::text IS NULL OR labels ->> 'flow' IS NULL OR labels ->> 'flow' = %(flow)s)
@@ -61,6 +63,7 @@ CROSS JOIN LATERAL (
     ORDER BY abs(amount_minor) DESC NULLS LAST, id
     LIMIT %(limit)s
 ) i
+{names_join("i.system", "i.object_type", "i.external_id")}
 ORDER BY abs(i.amount_minor) DESC NULLS LAST, i.id
 LIMIT %(limit)s
 """

@@ -7,6 +7,7 @@ from typing import Final
 
 from app.queries.core import Frame, Query, Window, load
 from app.queries.finance import FINANCE_METRICS, LAG_FLOWS
+from app.queries.names import names_join
 from app.queries.revops import ACCOUNT_ITEMS
 from core.config.flows import FLOW_NAMES
 from core.roles import Identity
@@ -86,8 +87,10 @@ def scope_params(scope: RecordScope) -> dict[str, object]:
 _COLUMNS = (
     "r.system, r.object_type, r.external_id, r.account_ref, r.link_ref, r.parent_ref, r.name, "
     "r.status, r.amount_minor, r.currency, r.created_at, r.updated_at, r.approved_at, "
-    "r.finalized_at, r.paid_at, r.voided_at, r.is_deleted, r.last_changed_at"
+    "r.finalized_at, r.paid_at, r.voided_at, r.is_deleted, r.last_changed_at, "
+    "names.customer_name"
 )
+_NAMES = names_join("r.system", "r.object_type", "r.external_id")
 
 RECORD = Query(
     "records.record",
@@ -96,6 +99,7 @@ RECORD = Query(
     SELECT {_COLUMNS}, r.payload
     FROM {SCOPE_TABLE} AS t (system, object_type)
     JOIN source_record r ON r.system = t.system AND r.object_type = t.object_type
+    {_NAMES}
     WHERE t.system = %(record_system)s AND r.external_id = %(record_id)s
     """,
 )
@@ -140,6 +144,7 @@ RELATED = Query(
     ) hit
     JOIN source_record r ON (r.system, r.object_type, r.external_id)
                           = (hit.system, hit.object_type, hit.external_id)
+    {_NAMES}
     WHERE NOT (r.system = %(record_system)s AND r.external_id = %(record_id)s)
     ORDER BY r.system, r.object_type, r.external_id
     LIMIT 200
@@ -185,6 +190,24 @@ EXCEPTIONS = Query(
     """,
 )
 
+# One exception item by its number or fingerprint (a deep link), within the reader's scope.
+ITEM = Query(
+    "records.item",
+    "record",
+    f"""
+    SELECT i.id, i.fingerprint, i.metric, i.labels ->> 'age_bucket' AS age_bucket, i.system,
+           i.object_type, i.external_id, i.amount_minor, i.currency, i.status, i.assignee,
+           i.note, i.since, i.first_seen, i.resolved_at, names.record_name, names.customer_name
+    FROM exception_item i
+    {names_join("i.system", "i.object_type", "i.external_id")}
+    WHERE (i.fingerprint = %(item_key)s OR i.id = %(item_number)s::bigint)
+      AND (%(scope_all_metrics)s OR i.metric = ANY (%(scope_metrics)s::text[]))
+      AND (i.system, i.object_type) IN (SELECT * FROM {SCOPE_TABLE})
+    ORDER BY i.id
+    LIMIT 1
+    """,
+)
+
 
 def _params(
     identity: Identity | None, window: Window, system: str, record_id: str
@@ -212,6 +235,13 @@ def trail(identity: Identity | None, window: Window, system: str, record_id: str
 def exceptions(identity: Identity | None, window: Window, system: str, record_id: str) -> Frame:
     """Exception items (open and past) about this record on the reader's metrics."""
     return load(identity, EXCEPTIONS, _params(identity, window, system, record_id))
+
+
+def item(identity: Identity | None, window: Window, key: str) -> Frame:
+    """The exception item numbered or fingerprinted ``key``, if the reader's scope holds it."""
+    number = int(key) if key.isdigit() and len(key) < 19 else None
+    params = window.params(item_key=key, item_number=number, **scope_params(scope_of(identity)))
+    return load(identity, ITEM, params)
 
 
 def query_list(system: str, record_id: str) -> list[tuple[Query, dict[str, object]]]:

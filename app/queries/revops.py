@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.queries.core import TTL_SECONDS, Frame, Query, Window, load
 from app.queries.metric_sql import LATEST_WITH_PRIOR, OPEN_ITEMS
+from app.queries.names import names_join
 from app.runtime import runtime
 from core.roles import Identity, authorize
 from metrics import matching
@@ -33,13 +34,15 @@ ITEMS = Query("revops.items", "revops", OPEN_ITEMS)
 STUCK = Query(
     "revops.stuck",
     "revops",
-    """
-    SELECT id, external_id, amount_minor, currency, related ->> 'approved_at' AS approved_at,
-           extract(epoch FROM %(until)s - since) / 3600.0 AS hours_past_sla,
-           status, assignee, note
-    FROM exception_item
-    WHERE resolved_at IS NULL AND metric = 'stuck_amendments'
-    ORDER BY amount_minor DESC NULLS LAST, id
+    f"""
+    SELECT i.id, i.fingerprint, i.system, i.object_type, i.external_id, i.amount_minor,
+           i.currency, i.related ->> 'approved_at' AS approved_at,
+           extract(epoch FROM %(until)s - i.since) / 3600.0 AS hours_past_sla,
+           i.status, i.assignee, i.note, names.record_name, names.customer_name
+    FROM exception_item i
+    {names_join("i.system", "i.object_type", "i.external_id")}
+    WHERE i.resolved_at IS NULL AND i.metric = 'stuck_amendments'
+    ORDER BY i.amount_minor DESC NULLS LAST, i.id
     LIMIT %(limit)s
     """,
 )

@@ -11,8 +11,10 @@ from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 from core.config.alerts import AlertSettings
 from core.config.base import ConfigModel
 from core.config.flows import FlowName, FlowOverrides, FlowSettings, Owner, merge_flows
+from core.config.fx import FxSettings
 from core.config.metrics import MetricSettings
 from core.config.sources import EnvName, Source
+from core.money import is_currency
 
 Role = Literal["executive", "finance", "revops", "integration", "admin"]
 
@@ -124,6 +126,9 @@ class Settings(ConfigModel):
     """Everything syncwatch reads from its YAML file."""
 
     timezone: str = "UTC"
+    reporting_currency: str = Field(
+        "USD", description="ISO 4217 code that money totals across currencies are shown in"
+    )
     env_file: Path | None = Field(None, description="dotenv file with secrets, beside the config")
     database: DatabaseSettings = DatabaseSettings()
     sources: dict[str, Source] = Field(default_factory=dict)
@@ -134,6 +139,7 @@ class Settings(ConfigModel):
     metrics: MetricSettings = MetricSettings()
     alerts: AlertSettings = AlertSettings()
     slack: SlackSettings = SlackSettings()
+    fx: FxSettings = FxSettings()
     auth: AuthSettings = AuthSettings()
     dashboard_url: str = "http://localhost:8501"
     metrics_port: int = Field(9108, ge=1, le=65535)
@@ -146,6 +152,14 @@ class Settings(ConfigModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not is_currency(code):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return code
 
     @field_validator("sources")
     @classmethod

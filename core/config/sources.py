@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, field_validator
 
 from core.config.base import ConfigModel, check_env_name
 from core.durations import Duration, PositiveDuration
@@ -48,7 +48,22 @@ class PollSettings(RecordLimits):
     request_budget: int | None = Field(
         None, ge=1, description="most API calls one poll may spend (none: unlimited)"
     )
+    web_url: str | None = Field(
+        None,
+        description="the address people open the system at (e.g. "
+        "https://acme.lightning.force.com); with it, the dashboard links each record to its "
+        "page there",
+    )
     enabled: bool = True
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")) or "?" in value or "#" in value:
+            raise ValueError(f"must be an http(s) address without a query (got {value!r})")
+        return value.rstrip("/")
 
 
 class SalesforceAccountFields(ConfigModel):

@@ -1,4 +1,4 @@
-"""``syncwatch alerts``: list alerts, evaluate the rules, and manage silences."""
+"""``syncwatch alerts``: list alerts, evaluate the rules, acknowledge, and manage silences."""
 
 from __future__ import annotations
 
@@ -8,19 +8,33 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
+from alerts.acknowledgements import AckAction, AcknowledgementError, change_acknowledgement
 from alerts.engine import evaluate_alerts
 from alerts.silences import SilenceError, create_silence, expire_silence, list_silences
 from core.clock import format_instant
+from core.display import ago
+from core.roles import Identity, valid_roles
+from core.users import list_users
 from syncwatch.commands.common import context_of, duration_option, out
+from syncwatch.context import AppContext
 
-app = typer.Typer(help="Alerts: their state, evaluation and silences.", no_args_is_help=True)
+app = typer.Typer(
+    help="Alerts: their state, evaluation, acknowledgements and silences.", no_args_is_help=True
+)
 
 StateName = Literal["inactive", "pending", "firing", "resolved", "stale"]
 
+# ``since`` is the last change of state (acknowledgements are events, not states); only an open
+# incident's acknowledgement is shown, a closed one's is history.
 _LIST = """
-SELECT a.rule, a.labels, a.state, a.value, a.unit, a.stale_reason,
-       (SELECT max(e.ts) FROM alert_event e WHERE e.alert_id = a.id) AS since
+SELECT a.id, a.rule, a.labels, a.state, a.value, a.unit, a.stale_reason,
+       (SELECT max(e.ts) FROM alert_event e WHERE e.alert_id = a.id
+          AND e.to_state NOT IN ('acknowledged', 'unacknowledged')) AS since,
+       CASE WHEN o.open THEN a.acknowledged_by END, CASE WHEN o.open THEN a.acknowledged_at END
 FROM alert a
+CROSS JOIN LATERAL (
+    SELECT a.state = 'firing' OR (a.state = 'stale' AND a.firing_since IS NOT NULL) AS open
+) o
 WHERE %(state)s::text IS NULL OR a.state = %(state)s
 ORDER BY CASE a.state WHEN 'firing' THEN 0 WHEN 'stale' THEN 1 WHEN 'pending' THEN 2
                       WHEN 'resolved' THEN 3 ELSE 4 END, a.rule, a.labels::text
@@ -36,18 +50,72 @@ def list_alerts(
     ctx: typer.Context,
     state: Annotated[StateName | None, typer.Option(help="Only alerts in this state.")] = None,
 ) -> None:
-    """Every alert with its state, value and the time of its last transition."""
+    """Every alert with its id, state, value, last transition and who acknowledged it."""
     context = context_of(ctx)
+    now = context.clock.now()
     with context.database().connection() as conn:
         rows = conn.execute(_LIST, {"state": state}).fetchall()
-    table = Table("rule", "labels", "state", "value", "since", "why stale", title="alerts")
-    for rule, labels, current, value, unit, reason, since in rows:
+    table = Table(
+        "id", "rule", "labels", "state", "value", "since", "acknowledged", "why stale",
+        title="alerts",
+    )  # fmt: skip
+    for alert_id, rule, labels, current, value, unit, reason, since, by, acked_at in rows:
         shown = "" if value is None else f"{value:g} {unit or ''}".strip()
+        acked = f"by {by}, {ago(acked_at, now)}" if by else ""
         table.add_row(
-            rule, _labels(labels), current, shown, format_instant(since) if since else "",
-            reason or "",
+            str(alert_id), rule, _labels(labels), current, shown,
+            format_instant(since) if since else "", acked, reason or "",
         )  # fmt: skip
     out.print(table)
+
+
+def _acknowledger(context: AppContext, name: str) -> Identity:
+    """The syncwatch user ``name`` as an identity; refused when unknown or disabled."""
+    with context.database().connection() as conn:
+        found = next((u for u in list_users(conn) if u.name == name), None)
+    if found is None:
+        raise AcknowledgementError(
+            f"--by: there is no syncwatch user named {name!r} (see `syncwatch users list`, "
+            f"or add one with `syncwatch users add {name} --role integration`)"
+        )
+    if found.disabled:
+        raise AcknowledgementError(
+            f"--by: the user {name!r} is disabled (an administrator can enable it again)"
+        )
+    return Identity(name, valid_roles(found.roles))
+
+
+def _change(ctx: typer.Context, alert_id: int, action: AckAction, by: str) -> None:
+    context = context_of(ctx)
+    identity = _acknowledger(context, by)
+    with context.database().connection() as conn:
+        outcome = change_acknowledgement(
+            conn, context.settings(required=False), alert_id, action, identity=identity,
+            at=context.clock.now(),
+        )  # fmt: skip
+    out.print(outcome.message)
+    if any(e.kind == "update" and e.created for e in outcome.enqueued):
+        out.print("Its Slack message will update at the next delivery.")
+
+
+@app.command()
+def ack(
+    ctx: typer.Context,
+    alert_id: Annotated[int, typer.Argument(metavar="ID", help="The alert (see `alerts list`).")],
+    by: Annotated[str, typer.Option("--by", help="The syncwatch user who is on it.")],
+) -> None:
+    """Acknowledge a firing alert: someone is on it, so Slack stops repeating it."""
+    _change(ctx, alert_id, "acknowledge", by)
+
+
+@app.command()
+def unack(
+    ctx: typer.Context,
+    alert_id: Annotated[int, typer.Argument(metavar="ID", help="The alert (see `alerts list`).")],
+    by: Annotated[str, typer.Option("--by", help="The syncwatch user withdrawing it.")],
+) -> None:
+    """Withdraw an alert's acknowledgement: Slack repeats it again while it fires."""
+    _change(ctx, alert_id, "unacknowledge", by)
 
 
 @app.command()

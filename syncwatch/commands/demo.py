@@ -21,7 +21,7 @@ def demo(
     accounts: Annotated[int, typer.Option(help="Accounts in the simulated company.")] = 500,
     speed: Annotated[float, typer.Option(help="Simulated seconds per wall second.")] = 60.0,
     sandbox_port: Annotated[
-        int, typer.Option(help="First of five sandbox ports.", min=1, max=65535 - 4)
+        int, typer.Option(help="First of six sandbox ports.", min=1, max=65535 - 5)
     ] = 8701,
     dashboard_port: Annotated[int, port_option("Dashboard port.")] = 8501,
     metrics_port: Annotated[int, port_option("Prometheus /metrics port.")] = 9108,

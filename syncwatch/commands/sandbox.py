@@ -102,13 +102,17 @@ def serve(
     netsuite_port: Annotated[int, port_option("NetSuite simulator port.")] = 8703,
     zendesk_port: Annotated[int, port_option("Zendesk simulator port.")] = 8704,
     slack_port: Annotated[int, port_option("Slack Web API stand-in port.")] = 8705,
+    ecb_port: Annotated[int, port_option("ECB reference-rate files port.")] = 8706,
 ) -> None:
-    """Serve the Salesforce, Stripe, NetSuite and Zendesk simulators and Slack until Ctrl-C."""
+    """Serve the Salesforce, Stripe, NetSuite and Zendesk simulators, Slack and the ECB's
+    reference rates until Ctrl-C."""
     from sandbox.server import SandboxEndpoints, SandboxPorts
     from sandbox.server import serve as serve_sandbox
 
     check_speed(speed)
-    ports = SandboxPorts(salesforce_port, stripe_port, netsuite_port, zendesk_port, slack_port)
+    ports = SandboxPorts(
+        salesforce_port, stripe_port, netsuite_port, zendesk_port, slack_port, ecb_port
+    )
     ensure_ports_free(host, [(f"--{name}-port", port) for name, port in asdict(ports).items()])
     clock = context_of(ctx).clock
     # A running product clock (--speed) drives the world too, so both agree on now.
@@ -123,7 +127,7 @@ def serve(
 
     def announce(endpoints: SandboxEndpoints) -> None:
         out.print(f"sandbox seed {seed}, profile {spec.profile.name}, now {now.isoformat()}")
-        for system in ("salesforce", "stripe", "netsuite", "zendesk", "slack"):
+        for system in ("salesforce", "stripe", "netsuite", "zendesk", "slack", "ecb"):
             out.print(f"  {system:<11} {getattr(endpoints, system)}")
         out.print(f"  {'logs':<11} {endpoints.log_dir.resolve()}")
         out.print("Ctrl-C stops it.")

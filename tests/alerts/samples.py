@@ -71,6 +71,20 @@ def posting_alert(state: AlertState = "firing") -> AlertMessage:
     )
 
 
+def acknowledged_alert() -> AlertMessage:
+    """The posting-failure alert, still firing, its first line acknowledged by ivan."""
+    message = posting_alert("updated")
+    first = message.lines[0].model_copy(
+        update={"acknowledged_by": "ivan", "acknowledged_at": STARTED + timedelta(minutes=12)}
+    )
+    return message.model_copy(
+        update={
+            "lines": [first, *message.lines[1:]],
+            "alerts_url": "http://dash.example/alerts?rule=posting_failures",
+        }
+    )
+
+
 def lag_alert(flows: int, records: int) -> AlertMessage:
     """A warning over ``flows`` label sets with ``records`` records each (for truncation)."""
     lines = [

@@ -49,5 +49,5 @@ def test_markdown_keeps_source_text_as_text() -> None:
     top = report.top_exceptions[0].model_copy(update={"external_id": hostile})
     message = report_message(report.model_copy(update={"top_exceptions": [top]}), SETTINGS)
     row = next(line for line in to_markdown(message).splitlines() if "evil" in line)
-    assert row.startswith("| stripe invoice in\\_\\[x\\](http://evil.example) \\!\\[i\\]")
+    assert row.startswith("| Stripe invoice in\\_\\[x\\](http://evil.example) \\!\\[i\\]")
     assert "\\<b\\>\\*\\*b\\*\\*\\</b\\> \\| \\`c\\`" in row

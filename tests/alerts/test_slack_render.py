@@ -22,6 +22,7 @@ def assert_within_limits(payload: SlackPayload) -> None:
 
 
 GOLDEN_CASES: dict[str, Any] = {
+    "alert_acknowledged": samples.acknowledged_alert(),
     "alert_firing": samples.posting_alert("firing"),
     "alert_updated": samples.posting_alert("updated"),
     "alert_resolved": samples.posting_alert("resolved"),

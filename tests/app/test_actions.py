@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from typer.testing import CliRunner
 
+from app import actions
 from core.clock import Clock
 from core.database import Database
+from core.roles import Identity, NotAllowedError
 from metrics import exception_actions
 from syncwatch.commands.users import app as users_app
 from syncwatch.context import AppContext
@@ -81,3 +83,21 @@ def test_users_cli_adds_lists_and_disables_without_echoing(
     with db.connection() as conn:
         rows = conn.execute("SELECT name, disabled FROM app_user ORDER BY name").fetchall()
     assert rows == [("ada", False), ("rory", True)]
+
+
+def test_alert_acknowledgement_is_checked_on_the_server(app_env: Database) -> None:
+    """The dashboard's action refuses a role that may not acknowledge, whatever the page drew."""
+    with app_env.connection() as conn:
+        row = conn.execute("SELECT id FROM alert WHERE rule = 'posting-failures'").fetchone()
+    assert row is not None
+    finance = Identity("fiona", frozenset({"finance"}))
+    with pytest.raises(NotAllowedError):
+        actions.acknowledge_alert(finance, int(row[0]), "acknowledge", AT)
+    engineer = Identity("ivan", frozenset({"integration"}))
+    done = actions.acknowledge_alert(engineer, int(row[0]), "acknowledge", AT)
+    assert done.changed and done.acknowledged_by == "ivan"
+    with app_env.connection() as conn:
+        audit = conn.execute(
+            "SELECT actor, action FROM audit_log WHERE action LIKE 'alert.%'"
+        ).fetchall()
+    assert audit == [("ivan", "alert.acknowledge")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import psycopg
@@ -118,7 +119,7 @@ def test_record_view_shows_the_record_in_every_system(app_env: Database) -> None
     at.switch_page("app_pages/record_view.py").run()
     assert not at.exception
     markdown = " ".join(m.value for m in at.markdown)
-    assert "**stripe**" in markdown and "**netsuite**" in markdown and plain(row[0]) in markdown
+    assert "**Stripe**" in markdown and "**NetSuite**" in markdown and plain(row[0]) in markdown
 
 
 def _record_of(db: Database, system: str, object_type: str) -> str:
@@ -175,7 +176,9 @@ def test_the_executive_page_renders_the_stored_weekly_report() -> None:
     at = signed_in("erin")
     at.switch_page("app_pages/executive_overview.py").run()
     assert not at.exception
-    reports = [m.value for m in at.markdown if m.value.startswith("# Weekly sync health")]
+    # The page writes the report's text as character references (shown as the text itself).
+    shown = [html.unescape(m.value).replace("\u2060", "") for m in at.markdown]
+    reports = [text for text in shown if text.startswith("# Weekly sync health")]
     assert len(reports) == 1
     assert reports[0].startswith("# Weekly sync health — 2026-W46")
     assert "## SLA attainment (weekly mean)" in reports[0]

@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "app_user",
     "metric_evaluation",
     "match_suggestion",
+    "fx_rate",
     "alert_incident",
     "job_health",
     "job_start",

@@ -1,0 +1,1 @@
+"""The ECB's euro foreign exchange reference rates, simulated for the world's currencies."""
