@@ -28,7 +28,7 @@ from core.display import (
     rate_day,
     system_title,
 )
-from metrics.flows import FLOWS
+from metrics.flows import flow_title
 
 NO_DATA = "no data"
 
@@ -85,15 +85,10 @@ def _level_line(label: str, level: Level, money_word: str) -> ReportLine:
     return ReportLine(label=label, value=value, change=_count_change(level.count, level.count_prev))
 
 
-def _flow_title(flow: str) -> str:
-    definition = FLOWS.get(flow)  # type: ignore[call-overload]
-    return definition.title if definition is not None else flow
-
-
 def _flow_lines(flows: list[FlowKpi]) -> tuple[list[ReportLine], list[ReportLine]]:
     sla = [
         ReportLine(
-            label=_flow_title(f.flow),
+            label=flow_title(f.flow),
             value=_percent(f.attainment),
             change=_points(f.attainment, f.attainment_prev),
         )
@@ -101,7 +96,7 @@ def _flow_lines(flows: list[FlowKpi]) -> tuple[list[ReportLine], list[ReportLine
     ]
     lag = [
         ReportLine(
-            label=_flow_title(f.flow),
+            label=flow_title(f.flow),
             value=NO_DATA if f.lag_p95_seconds is None else duration(f.lag_p95_seconds),
             change=_lag_change(f.lag_p95_seconds, f.lag_p95_prev),
         )

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from app.queries.core import Frame
 from core.display import money
 from core.money import major
-from metrics.flows import FLOWS
+from metrics.flows import flow_title
 
 _LAYOUT: dict[str, Any] = {
     "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
@@ -34,12 +34,6 @@ FLOW_COLOURS: dict[str, str] = {
     "payment_billing_to_erp": "#D55E00",
 }
 _TARGET_COLOUR = "#C62828"
-
-
-def flow_title(flow: str) -> str:
-    """A flow's name in people's words (its id when it is not a known flow)."""
-    definition = FLOWS.get(flow)  # type: ignore[call-overload]
-    return definition.title if definition is not None else flow
 
 
 def flow_colours() -> dict[str, str]:
@@ -88,7 +82,8 @@ def flow_lines(
         color_discrete_map=flow_colours(),
         category_orders={"Flow": [flow_title(f) for f in FLOW_COLOURS]},
     )
-    figure.update_layout(**_LAYOUT, yaxis_title=y_title, xaxis_title=f"time ({zone.key})")
+    figure.update_layout(**_LAYOUT, yaxis_title=y_title, xaxis_title=None)
+    figure.update_layout(title_text=f"{title} · {zone.key} time")
     return figure
 
 
@@ -128,7 +123,8 @@ def money_bars(
     )
     figure.update_traces(hovertemplate="%{x}<br>%{customdata[0]}<extra>%{fullData.name}</extra>")
     figure.update_yaxes(matches=None, showticklabels=True, title=None)
-    figure.update_xaxes(title=None)
+    # The legend names each bar's colour; tick labels under narrow panels would only collide.
+    figure.update_xaxes(title=None, showticklabels=x != color)
     figure.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     for index, currency in enumerate(currencies, start=1):
         figure.update_yaxes(tickprefix=money(0, currency).rstrip("0.,"), row=1, col=index)
@@ -158,9 +154,13 @@ def bars(
     return figure
 
 
-def line(frame: Frame, *, x: str, y: str, color: str, title: str, y_title: str) -> go.Figure:
-    """A line per ``color`` value over time."""
-    figure = px.line(frame, x=x, y=y, color=color, markers=True, title=title)
+def line(
+    frame: Frame, *, x: str, y: str, color: str, zone: ZoneInfo, title: str, y_title: str
+) -> go.Figure:
+    """A line per ``color`` value over time, drawn in ``zone``."""
+    data = frame.copy()
+    data[x] = local_times(data[x], zone)
+    figure = px.line(data, x=x, y=y, color=color, markers=True, title=f"{title} · {zone.key} time")
     figure.update_layout(**_LAYOUT, yaxis_title=y_title, xaxis_title=None)
     return figure
 

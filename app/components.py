@@ -70,8 +70,8 @@ def delta_text(value: float | None, prior: float | None, *, percent: bool = Fals
         return None
     change = value - prior
     if percent:
-        return f"{change * 100:+.1f} pts WoW"
-    return f"{change:+,.0f} WoW"
+        return f"{change * 100:+.1f} pts vs last week"
+    return f"{change:+,.0f} vs last week"
 
 
 def tile(
@@ -83,7 +83,7 @@ def tile(
     *,
     mean: bool = False,
 ) -> None:
-    """A KPI tile: latest value (summed over labels, or averaged) with its WoW delta."""
+    """A KPI tile: latest value (summed over labels, or averaged) with its weekly change."""
     rows = frame[frame["name"].isin(names)] if len(frame) else frame
     if len(rows) == 0:
         column.metric(label, "—", help=help_text)
@@ -95,10 +95,13 @@ def tile(
     if priors.notna().all():
         prior = float(priors.astype(float).mean() if mean else priors.astype(float).sum())
     shown = f"{value:.1%}" if mean else f"{value:,.0f}"
+    delta = delta_text(value, prior, percent=mean)
+    unchanged = prior is not None and round(value - prior, 4) == 0
     column.metric(
         label,
         shown,
-        delta=delta_text(value, prior, percent=mean),
-        delta_color="normal" if mean else "inverse",
+        delta="no change vs last week" if unchanged else delta,
+        delta_color="off" if unchanged else ("normal" if mean else "inverse"),
+        delta_arrow="off" if unchanged else "auto",
         help=help_text,
     )

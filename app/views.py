@@ -30,7 +30,7 @@ from core.display import (
     system_title,
 )
 from core.source_links import source_record_url
-from metrics.flows import FLOWS
+from metrics import flows
 
 Config = dict[str, Any]
 
@@ -75,10 +75,7 @@ def when(value: object, reading: Reading) -> str:
 
 def flow_title(flow: object) -> str:
     """A flow's title (``Invoices → ERP``), or an em dash."""
-    if missing(flow):
-        return MISSING
-    definition = FLOWS.get(str(flow))  # type: ignore[call-overload]
-    return definition.title if definition is not None else str(flow).replace("_", " ")
+    return MISSING if missing(flow) else flows.flow_title(flow)
 
 
 def amounts(frame: Frame, column: str = "amount_minor") -> list[str]:

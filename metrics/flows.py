@@ -42,3 +42,10 @@ FLOWS: dict[FlowName, FlowDefinition] = {
         FlowDefinition("payment_billing_to_erp", "stripe", "invoice", "netsuite", "Payments → ERP"),
     )
 }
+
+
+def flow_title(flow: object) -> str:
+    """A flow's name in people's words (``Invoices → ERP``); an unknown id with spaces for its
+    underscores."""
+    definition = FLOWS.get(str(flow))  # type: ignore[call-overload]
+    return definition.title if definition is not None else str(flow).replace("_", " ")

@@ -93,8 +93,8 @@ def syncwatch_json(repo_root: Path, env: dict[str, str], *args: str) -> dict[str
 def test_the_demo_stack_collects_computes_alerts_serves_and_stops_cleanly(
     db: Database, tmp_path: Path, repo_root: Path
 ) -> None:
-    base = free_port_run(7)
-    sandbox, dashboard, metrics = base, base + 5, base + 6
+    base = free_port_run(8)
+    sandbox, dashboard, metrics = base, base + 6, base + 7
     env = {**os.environ, "DATABASE_URL": db.url}
     for name in ("SYNCWATCH_NOW", "SYNCWATCH_SPEED", "SYNCWATCH_CLOCK_ANCHOR"):
         env.pop(name, None)
@@ -183,8 +183,8 @@ def postmaster(data_dir: Path) -> tuple[int, str]:
 
 
 def test_the_demo_restarts_what_stops(tmp_path: Path, repo_root: Path) -> None:
-    base = free_port_run(7)
-    sandbox, dashboard, metrics = base, base + 5, base + 6
+    base = free_port_run(8)
+    sandbox, dashboard, metrics = base, base + 6, base + 7
     env = dict(os.environ)
     for name in ("DATABASE_URL", "SYNCWATCH_DATA_DIR", "SYNCWATCH_NOW", "SYNCWATCH_SPEED",
                  "SYNCWATCH_CLOCK_ANCHOR"):  # fmt: skip

@@ -18,10 +18,8 @@ from app.queries.core import Frame
 from app.runtime import runtime
 from app.session import page_guard
 from app.text import plain
-from core.display import converted_total, money_list
-from core.money import major
+from core.display import converted_total, metric_title, money_list
 from core.roles import Identity
-from metrics.flows import FLOWS
 
 
 def main() -> None:
@@ -70,7 +68,7 @@ def main() -> None:
     with left:
         sla = kpis[kpis["name"] == "sla_attainment"].copy()
         if len(sla):
-            sla["flow"] = [FLOWS[lbl["flow"]].title for lbl in sla["labels"]]
+            sla["flow"] = [lbl["flow"] for lbl in sla["labels"]]
             st.plotly_chart(
                 charts.attainment(sla, flow="flow", value="value", title="SLA attainment per flow"),
                 width="stretch",
@@ -79,12 +77,10 @@ def main() -> None:
     with right:
         risk = executive.money_at_risk(identity, window)
         if len(risk):
-            risk["amount"] = [
-                major(a, c) for a, c in zip(risk["amount_minor"], risk["currency"], strict=True)
-            ]
+            risk["Problem"] = [metric_title(m) for m in risk["metric"]]
             st.plotly_chart(
-                charts.bars(risk, x="currency", y="amount", color="metric",
-                            title="Money at risk per currency", y_title="amount (major units)"),
+                charts.money_bars(risk, x="Problem", color="Problem",
+                                  title="Money at risk, one panel per currency"),
                 width="stretch",
             )  # fmt: skip
             _risk_total(identity, risk, window.until)

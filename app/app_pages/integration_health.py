@@ -35,10 +35,12 @@ def main() -> None:
     _rates(integration.rates(identity, window))
     left, right = st.columns(2)
     with left:
-        _history(integration.lag(identity, window), "Lag p50 / p95 per flow", hours=True)
+        _history(integration.lag(identity, window), "Lag p50 / p95 per flow", reading, hours=True)
         help_line("Time from the source event to its reflection in the target, last 24 h items.")
     with right:
-        _history(integration.backlog(identity, window), "Open backlog per flow", hours=False)
+        _history(
+            integration.backlog(identity, window), "Open backlog per flow", reading, hours=False
+        )
         help_line("Items not yet in the target system, any age: lag never hides a backlog.")
     st.subheader("Collector health")
     help_line("Last poll per source, time since the last success, and quarantined records.")
@@ -174,21 +176,21 @@ _RATE_COLUMNS = {
 }
 
 
-def _history(frame: Frame, title: str, *, hours: bool) -> None:
+def _history(frame: Frame, title: str, reading: Reading, *, hours: bool) -> None:
     if len(frame) == 0:
-        st.info(f"{title}: no history in this time range.")
+        st.plotly_chart(
+            charts.empty(title, "No history in this time range: points appear after each compute."),
+            width="stretch",
+        )
         return
     frame = frame.copy()
-    frame["series"] = [
-        f"{flow_title(lbl['flow'])} {lbl['quantile']}"
-        if "quantile" in lbl
-        else flow_title(lbl["flow"])
-        for lbl in frame["labels"]
-    ]
+    frame["flow"] = [lbl["flow"] for lbl in frame["labels"]]
+    frame["quantile"] = [lbl.get("quantile", "") for lbl in frame["labels"]]
     frame["y"] = frame["value"].astype(float) / (3600.0 if hours else 1.0)
+    dash = "quantile" if frame["quantile"].astype(bool).any() else None
     st.plotly_chart(
-        charts.line(frame, x="ts", y="y", color="series", title=title,
-                    y_title="hours" if hours else "items"),
+        charts.flow_lines(frame, x="ts", y="y", flow="flow", zone=reading.zone, title=title,
+                          y_title="hours" if hours else "items", dash=dash),
         width="stretch",
     )  # fmt: skip
 

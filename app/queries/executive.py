@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
+from app.queries import fx
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import LATEST_WITH_PRIOR
-from core.fx.convert import FxTotal, total_at
-from core.fx.store import RATES_AS_OF, rate_day
+from core.fx.convert import FxTotal
 from core.roles import Identity
 
 KPI_METRICS: Final = [
@@ -36,7 +36,7 @@ MONEY_AT_RISK = Query(
     ORDER BY currency, metric
     """,
 )
-FX_RATES = Query("executive.fx_rates", "executive", RATES_AS_OF)
+FX_RATES = fx.rates_query("executive")
 REPORTS = Query(
     "executive.reports",
     "executive",
@@ -68,10 +68,8 @@ def money_at_risk_total(
 ) -> FxTotal:
     """``money_at_risk``'s amounts as one total in ``currency`` at the latest ECB rates on or
     before ``as_of`` (leaving out, and naming, any currency without a rate)."""
-    rates = load(identity, FX_RATES, {"as_of": as_of})
-    day = rate_day([(r.rate_date, r.currency, r.per_eur) for r in rates.itertuples()])
     amounts = zip(risk["amount_minor"].astype(int), risk["currency"], strict=True)
-    return total_at(day, ((int(a), str(c).strip()) for a, c in amounts), currency, as_of)
+    return fx.total(identity, FX_RATES, amounts, currency, as_of)
 
 
 def reports(identity: Identity | None, window: Window) -> Frame:

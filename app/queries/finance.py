@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Final
 
+from app.queries import fx
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, OPEN_ITEMS
+from core.fx.convert import FxTotal
 from core.roles import Identity
 
 FAILURE_METRICS: Final = [
@@ -31,6 +35,8 @@ BUCKETS = Query(
 )
 LAG_TREND = Query("finance.lag_trend", "finance", HISTORY)
 ITEMS = Query("finance.items", "finance", OPEN_ITEMS)
+TREND = Query("finance.trend", "finance", HISTORY)
+FX_RATES = fx.rates_query("finance")
 LAG_PARAMS: Final = {"names": ["sync_lag_seconds"], "flows": LAG_FLOWS, "quantiles": ["p50", "p95"]}
 
 
@@ -44,6 +50,18 @@ def lag_trend(identity: Identity | None, window: Window) -> Frame:
     return load(identity, LAG_TREND, window.params(**LAG_PARAMS))
 
 
+def trend(identity: Identity | None, window: Window, since: datetime) -> Frame:
+    """Open finance items per metric over time since ``since`` (the period's start)."""
+    return load(identity, TREND, window.params(names=FINANCE_METRICS, since=since))
+
+
+def total(
+    identity: Identity | None, amounts: Iterable[tuple[int, str]], currency: str, as_of: date
+) -> FxTotal:
+    """Amounts of several currencies as one total in ``currency`` at ECB rates."""
+    return fx.total(identity, FX_RATES, amounts, currency, as_of)
+
+
 def items(identity: Identity | None, window: Window) -> Frame:
     """Open finance exception items, largest first."""
     return load(identity, ITEMS, window.params(metrics=FINANCE_METRICS))
@@ -53,4 +71,6 @@ QUERIES: Final = [
     (BUCKETS, {"failure_metrics": FAILURE_METRICS}),
     (LAG_TREND, LAG_PARAMS),
     (ITEMS, {"metrics": FINANCE_METRICS}),
+    (TREND, {"names": FINANCE_METRICS}),
+    (FX_RATES, {"as_of": date.max}),
 ]

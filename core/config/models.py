@@ -10,6 +10,7 @@ from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 
 from core.config.alerts import AlertSettings
 from core.config.base import ConfigModel
+from core.config.calendar import CalendarSettings
 from core.config.flows import FlowName, FlowOverrides, FlowSettings, Owner, merge_flows
 from core.config.fx import FxSettings
 from core.config.metrics import MetricSettings
@@ -140,6 +141,7 @@ class Settings(ConfigModel):
     alerts: AlertSettings = AlertSettings()
     slack: SlackSettings = SlackSettings()
     fx: FxSettings = FxSettings()
+    calendar: CalendarSettings = CalendarSettings()
     auth: AuthSettings = AuthSettings()
     dashboard_url: str = "http://localhost:8501"
     metrics_port: int = Field(9108, ge=1, le=65535)

@@ -71,7 +71,7 @@ def test_times_are_drawn_in_the_configured_zone() -> None:
         frame, x="ts", y="y", flow="flow", zone=BERLIN, title="t", y_title="items"
     )
     assert pd.Timestamp(figure.data[0].x[0]) == pd.Timestamp("2026-07-02 00:00:00")
-    assert figure.layout.xaxis.title.text == "time (Europe/Berlin)"
+    assert figure.layout.title.text == "t · Europe/Berlin time"
 
 
 def test_an_empty_chart_says_why() -> None:

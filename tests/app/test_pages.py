@@ -15,8 +15,7 @@ from app.queries.core import Window
 from app.queries.metric_sql import OPEN_ITEMS
 from app.text import plain
 from core.database import Database
-from core.display import money
-from core.money import to_minor
+from core.display import money, money_list
 from core.roles import Identity
 from metrics.results import status_document
 from testkit.dashboard_store import NOW, ROLE_USERS
@@ -194,17 +193,27 @@ def test_a_poll_after_the_latest_compute_reads_as_fresh_not_negative() -> None:
     assert fresh["salesforce"] == 0 and fresh["stripe"] == 0
 
 
-def test_finance_tiles_show_compact_money_with_the_exact_amount_on_hover() -> None:
+def test_finance_first_screen_says_the_close_and_the_exact_money(app_env: Database) -> None:
     at = signed_in("fiona")
     at.switch_page("app_pages/finance_close.py").run()
-    tiles = [m for m in at.metric if m.label.startswith("At risk (")]
-    assert tiles
-    for tile in tiles:
-        currency = tile.label[len("At risk (") : -1]
-        exact = tile.proto.help.removeprefix("Exactly ").partition(":")[0]
-        number = "".join(ch for ch in exact if ch.isdigit() or ch in ".-")
-        assert exact == money(to_minor(number, currency), currency)
-        assert tile.value == money(to_minor(number, currency), currency, compact=True)
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    # NOW is Friday 20 Nov 2026: November closes five business days after the 30th.
+    assert any(
+        c.startswith("Next close: November 2026 · 11 business days left (due Mon 7 Dec 2026)")
+        for c in captions
+    )
+    with app_env.connection() as conn:
+        rows = conn.execute(
+            "SELECT currency, sum(amount_minor) FROM exception_item WHERE resolved_at IS NULL "
+            "AND metric = ANY (%s) GROUP BY currency",
+            (["posting_failures", "silent_misses", "payment_posting_failures",
+              "payment_silent_misses"],),
+        ).fetchall()  # fmt: skip
+    amounts = {str(c).strip(): int(a) for c, a in rows}
+    tile = next(m for m in at.metric if m.label == "Unposted invoices and payments")
+    assert f"Exactly {money_list(amounts)}" in tile.proto.help
+    assert money_list(amounts, compact=True) in captions
 
 
 @pytest.mark.parametrize(

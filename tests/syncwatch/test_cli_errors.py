@@ -128,7 +128,7 @@ CASES = {
         ("demo", "--dashboard-port", "70000"), "'--dashboard-port'", "less than or equal to 65535"
     ),
     "demo-sandbox-port-range": Case(
-        ("demo", "--sandbox-port", "65535"), "'--sandbox-port'", "less than or equal to 65531"
+        ("demo", "--sandbox-port", "65535"), "'--sandbox-port'", "less than or equal to 65530"
     ),
     "sandbox-serve-port-range": Case(
         ("sandbox", "serve", "--stripe-port", "70000"), "'--stripe-port'",
