@@ -34,7 +34,7 @@ from core.roles import Identity
 
 AGE_ORDER = list(AGE_BUCKET_TITLES.values())
 UNPOSTED = set(finance.FAILURE_METRICS)
-TOP_BLOCKERS = 6
+TOP_BLOCKERS = 5
 
 
 def _close_line(period: ClosePeriod) -> str:
@@ -172,19 +172,17 @@ def main() -> None:
         )
     else:
         cols[3].metric("Oldest blocker", MISSING, help="Nothing blocks the close.")
-    left, right = st.columns([8, 5])
-    with left:
-        st.markdown("**What blocks the close, largest first**")
-        if len(blocking):
-            view, config = _blockers(blocking, reading)
-            st.dataframe(view, hide_index=True, width="stretch", column_config=config)
-        else:
-            st.success("Nothing blocks the close: every invoice is posted and totals agree.")
-    with right:
-        _trend(identity, period, reading)
-    help_line("The full list, with actions, is under Open items below.")
+    st.markdown("**What blocks the close, largest first**")
+    if len(blocking):
+        view, config = _blockers(blocking, reading)
+        st.dataframe(view, hide_index=True, width="stretch", column_config=config)
+        help_line("The full list, with actions, is under Open items below.")
+    else:
+        st.success("Nothing blocks the close: every invoice is posted and totals agree.")
     left, right = st.columns(2)
     with left:
+        _trend(identity, period, reading)
+    with right:
         buckets = finance.buckets(identity, window)
         title = "Unposted invoices by age"
         if len(buckets):
@@ -197,23 +195,20 @@ def main() -> None:
         else:
             st.plotly_chart(charts.empty(title, "No unposted invoices."), width="stretch")
         help_line("One panel per currency: amounts in different currencies are never compared.")
-    with right:
-        lag = finance.lag_trend(identity, window)
-        title = "Invoice and payment lag"
-        if len(lag):
-            lag["flow"] = [lbl["flow"] for lbl in lag["labels"]]
-            lag["quantile"] = [lbl["quantile"] for lbl in lag["labels"]]
-            lag["hours"] = lag["value"].astype(float) / 3600.0
-            st.plotly_chart(
-                charts.flow_lines(lag, x="ts", y="hours", flow="flow", zone=reading.zone,
-                                  title=title, y_title="hours", dash="quantile"),
-                width="stretch",
-            )  # fmt: skip
-        else:
-            st.plotly_chart(
-                charts.empty(title, "No lag history in this time range."), width="stretch"
-            )
-        help_line("p50/p95 time from finalized (or paid) in Stripe to the NetSuite invoice.")
+    lag = finance.lag_trend(identity, window)
+    title = "Invoice and payment lag"
+    if len(lag):
+        lag["flow"] = [lbl["flow"] for lbl in lag["labels"]]
+        lag["quantile"] = [lbl["quantile"] for lbl in lag["labels"]]
+        lag["hours"] = lag["value"].astype(float) / 3600.0
+        st.plotly_chart(
+            charts.flow_lines(lag, x="ts", y="hours", flow="flow", zone=reading.zone,
+                              title=title, y_title="hours", dash="quantile"),
+            width="stretch",
+        )  # fmt: skip
+    else:
+        st.plotly_chart(charts.empty(title, "No lag history in this time range."), width="stretch")
+    help_line("p50/p95 time from finalized (or paid) in Stripe to the NetSuite invoice.")
     st.subheader("Open items")
     exception_panel(identity, "finance", items, "finance.items",
                     "No open posting failures, silent misses or amount mismatches.",
