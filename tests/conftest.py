@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from core import migrations
 from core.database import Database
 from tests.postgres import create_database, drop_database, server_url, with_database
+
+# CLI tables read by tests are as wide on a test worker (no terminal) as in a wide terminal.
+os.environ.setdefault("COLUMNS", "200")
 
 
 @pytest.fixture(scope="session")
