@@ -58,6 +58,15 @@ def describe(alert: AlertState) -> str:
     return f"Alert #{alert.id} ({alert.rule}{', ' + labels if labels else ''})"
 
 
+def check_may_act(identity: Identity, doing: str = "acknowledge alerts") -> None:
+    """Raise ``AcknowledgementError`` unless ``identity`` holds a role that acts on alerts."""
+    if not may_acknowledge_alerts(identity):
+        raise AcknowledgementError(
+            f"{identity.name} may not {doing}: that takes the integration or admin "
+            "role (ask an administrator to grant one)"
+        )
+
+
 def change_acknowledgement(
     conn: psycopg.Connection[Any],
     settings: Settings,
@@ -66,18 +75,16 @@ def change_acknowledgement(
     *,
     identity: Identity,
     at: datetime,
+    announce_change: bool = True,
 ) -> AckOutcome:
     """Acknowledge an open alert as ``identity`` at ``at``, or withdraw its acknowledgement.
 
     Raises ``AcknowledgementError`` when ``identity`` lacks a role that may acknowledge, the
     alert does not exist, or (to acknowledge) it is not open. Asking for what is already so
-    changes nothing and says so.
+    changes nothing and says so. Without ``announce_change`` the caller updates the message
+    (one update for several alerts of an incident).
     """
-    if not may_acknowledge_alerts(identity):
-        raise AcknowledgementError(
-            f"{identity.name} may not acknowledge alerts: that takes the integration or admin "
-            "role (ask an administrator to grant one)"
-        )
+    check_may_act(identity)
     with conn.transaction():
         # Taken before the alert is read, so an evaluation cannot save over this change.
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (EVALUATION_LOCK,))
@@ -122,7 +129,11 @@ def change_acknowledgement(
             if acknowledging
             else f"Acknowledgement withdrawn by {identity.name}"
         )
-        enqueued = _update_message(conn, settings, changed, reply, event_id=int(row[0]), at=at)
+        enqueued = (
+            _update_message(conn, settings, changed, reply, event_id=int(row[0]), at=at)
+            if announce_change
+            else []
+        )
     done = "acknowledged" if acknowledging else "no longer acknowledged"
     return AckOutcome(
         alert_id, action, True, f"{describe(alert)} {done} by {identity.name}.",

@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 import psycopg
 
+from alerts.assignments import AlertPeople, alert_people
+from alerts.evaluation import fingerprint, group_key
 from alerts.messages import AlertLine, AlertMessage, AlertState, Money, RecordRef
 from core.config import Settings
 from core.config.alerts import AlertRule
@@ -49,9 +51,11 @@ def dashboard_link(settings: Settings, rule: AlertRule) -> str:
     return f"{settings.dashboard_url.rstrip('/')}/{rule.owner}?{urlencode({'rule': rule.name})}"
 
 
-def alerts_link(settings: Settings, rule: AlertRule) -> str:
-    """The dashboard's alerts page, filtered to the rule (where its alerts are acknowledged)."""
-    return f"{settings.dashboard_url.rstrip('/')}/alerts?{urlencode({'rule': rule.name})}"
+def alerts_link(settings: Settings, rule: AlertRule, alert_id: int | None = None) -> str:
+    """The dashboard's alerts page, open at one alert or filtered to the rule (where its alerts
+    are acknowledged)."""
+    query = {"alert": alert_id} if alert_id is not None else {"rule": rule.name}
+    return f"{settings.dashboard_url.rstrip('/')}/alerts?{urlencode(query)}"
 
 
 def record_link(settings: Settings, system: str, external_id: str) -> str:
@@ -74,7 +78,11 @@ def _ids(system: str, external_id: str, related: dict[str, Any]) -> dict[str, st
 
 
 def _line(
-    conn: psycopg.Connection[Any], settings: Settings, rule: AlertRule, view: LineView
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    rule: AlertRule,
+    view: LineView,
+    people: AlertPeople | None,
 ) -> AlertLine:
     metric = _RECORDS_OF.get(rule.metric, rule.metric.removesuffix("_amount"))
     labels = {k: v for k, v in view.labels.items() if k not in _SERIES_ONLY_LABELS}
@@ -113,6 +121,8 @@ def _line(
         ],
         acknowledged_by=view.acknowledged_by,
         acknowledged_at=view.acknowledged_at,
+        alert_id=people.alert_id if people else None,
+        assigned_to=people.assigned_to if people else None,
     )
 
 
@@ -141,17 +151,28 @@ def build_message(
         )
     if rule.summary:
         summary = f"{summary} {rule.summary}"
+    prints = [fingerprint(rule.name, v.labels) for v in lines]
+    people = alert_people(conn, prints)
+    ids = [people[fp].alert_id for fp in prints if fp in people]
+    # People act on an open incident from its message only where Slack can reach syncwatch.
+    actionable = settings.slack.interactivity is not None and state != "resolved" and bool(lines)
     return AlertMessage(
         state=state,
         rule=rule.name,
         title=rule.title or condition,
         severity=rule.severity,
         summary=summary,
-        lines=[_line(conn, settings, rule, v) for v in lines],
+        lines=[
+            _line(conn, settings, rule, v, people.get(fp))
+            for v, fp in zip(lines, prints, strict=True)
+        ],
         owner=rule.owner,
         runbook_url=rule.runbook_url,
         dashboard_url=dashboard_link(settings, rule),
-        alerts_url=None if state == "resolved" else alerts_link(settings, rule),
+        alerts_url=None
+        if state == "resolved"
+        else alerts_link(settings, rule, ids[0] if len(ids) == 1 == len(lines) else None),
         started_at=started_at,
         resolved_at=resolved_at,
+        group_key=group_key(rule, lines[0].labels) if actionable else None,
     )

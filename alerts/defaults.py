@@ -1,21 +1,19 @@
-"""The built-in rule set: every default flow and metric, routed to the team that owns it."""
+"""The built-in rule set: every default flow and metric, owned by the team that acts on it.
+
+Built-in rules name no channel: alerts.routing sends each by its owner and severity.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from alerts.dependencies import cadence_limit
+from alerts.freshness import cadence_limit
 from core.config import Settings
 from core.config.alerts import AlertRule
 from core.config.flows import Owner
 from metrics.flows import FLOWS
 
-ROUTES: dict[Owner, str] = {
-    "integration": "#sync-alerts",
-    "finance": "#finance-ops",
-    "revops": "#revops",
-}
 SOURCE_UNHEALTHY = "source_unhealthy"
 METRICS_STALE = "metrics-stale"
 JOB_FAILING = "scheduler-job-failing"
@@ -26,7 +24,6 @@ _CRITICAL_FLOWS = {"invoice_billing_to_erp", "payment_billing_to_erp"}
 
 
 def _rule(name: str, owner: Owner, **fields: Any) -> AlertRule:
-    fields.setdefault("route", ROUTES[owner])
     if "for_" in fields:
         fields["for"] = fields.pop("for_")
     return AlertRule.model_validate({"name": name, "owner": owner, **fields})
@@ -160,11 +157,13 @@ def _record_rules(settings: Settings) -> list[AlertRule]:
     return rules
 
 
-def _collector_rules(settings: Settings) -> list[AlertRule]:
+def _collector_rules(settings: Settings, limits: dict[str, timedelta] | None) -> list[AlertRule]:
+    known = limits or {}
     return [
         _rule(
             f"collector-freshness.{name}", "integration", metric="collector_freshness_seconds",
-            labels={"source": name}, threshold=cadence_limit(settings, name).total_seconds(),
+            labels={"source": name},
+            threshold=(known.get(name) or cadence_limit(settings, name)).total_seconds(),
             severity="critical", title=f"Collector {name} has stopped polling",
         )
         for name, source in settings.sources.items()
@@ -172,18 +171,27 @@ def _collector_rules(settings: Settings) -> list[AlertRule]:
     ]  # fmt: skip
 
 
-def default_rules(settings: Settings) -> list[AlertRule]:
-    """The built-in business and collector rules for the configured flows and sources."""
-    return _flow_rules(settings) + _record_rules(settings) + _collector_rules(settings)
+def default_rules(
+    settings: Settings, limits: dict[str, timedelta] | None = None
+) -> list[AlertRule]:
+    """The built-in business and collector rules for the configured flows and sources.
+
+    A source's freshness rule fires past ``limits[source]`` (see alerts.freshness); without
+    measured limits, past the limit of its configured cadence alone.
+    """
+    return _flow_rules(settings) + _record_rules(settings) + _collector_rules(settings, limits)
 
 
-def effective_rules(settings: Settings) -> list[AlertRule]:
+def effective_rules(
+    settings: Settings, limits: dict[str, timedelta] | None = None
+) -> list[AlertRule]:
     """The rules in force: root-cause rules, the defaults if enabled, then configured rules.
 
-    A configured rule replaces a built-in rule of the same name.
+    A configured rule replaces a built-in rule of the same name (so a configured freshness
+    rule sets an explicit limit for its source).
     """
     built_in = root_cause_rules(settings)
     if settings.alerts.defaults:
-        built_in += default_rules(settings)
+        built_in += default_rules(settings, limits)
     configured = {r.name for r in settings.alerts.rules}
     return [r for r in built_in if r.name not in configured] + list(settings.alerts.rules)

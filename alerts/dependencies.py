@@ -73,12 +73,6 @@ def dependent_sources(settings: Settings, metric: str, labels: dict[str, str]) -
     return sorted(n for n, s in settings.sources.items() if s.enabled and s.type in types)
 
 
-def cadence_limit(settings: Settings, source: str) -> timedelta:
-    """How long a source may go without a successful poll before its data is stale."""
-    interval = settings.sources[source].poll_interval
-    return max(3 * interval, settings.alerts.source_stale_after)
-
-
 @dataclass(frozen=True, slots=True)
 class SourceState:
     """A source's health as the alert engine sees it."""
@@ -87,12 +81,18 @@ class SourceState:
     healthy: bool
     reason: str | None
     last_success_at: datetime | None
+    last_attempt_at: datetime | None = None
 
 
 def staleness(
-    settings: Settings, state: SourceState | None, source: str, now: datetime
+    settings: Settings, state: SourceState | None, source: str, now: datetime, limit: timedelta
 ) -> str | None:
-    """Why a configured source's data cannot be trusted at ``now``, or None when it can."""
+    """Why a configured source's data cannot be trusted at ``now``, or None when it can.
+
+    Data is stale once the source has gone ``limit`` without a successful poll (see
+    alerts.freshness for how the limit follows the source's cadence). The reason names no
+    limit: it moves with the collect durations, and a reason that changes is news in Slack.
+    """
     kind = settings.sources[source].type
     if state is None:
         return f"source {source} ({kind}) has never been polled"
@@ -100,10 +100,9 @@ def staleness(
         return f"source {source} ({kind}) is unhealthy: {state.reason or 'last poll failed'}"
     if state.last_success_at is None:
         return f"source {source} ({kind}) has never been polled successfully"
-    limit = cadence_limit(settings, source)
     if now - state.last_success_at > limit:
         return (
             f"source {source} ({kind}) has not been polled successfully since "
-            f"{state.last_success_at.isoformat()} (expected every {limit})"
+            f"{state.last_success_at.isoformat()}"
         )
     return None

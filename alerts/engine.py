@@ -12,7 +12,9 @@ from datetime import datetime
 from alerts.defaults import effective_rules
 from alerts.enqueue import Enqueued
 from alerts.evaluation import observe
-from alerts.lifecycle import AlertState, State, advance
+from alerts.flapping import assess, recent_changes
+from alerts.freshness import ServiceClock, freshness_limits
+from alerts.lifecycle import AlertState, Event, State, advance
 from alerts.measurements import measure
 from alerts.notifications import notify
 from alerts.silences import active_silences
@@ -28,7 +30,7 @@ class AlertChange:
     rule: str
     labels: dict[str, str]
     from_state: State | None
-    to_state: State
+    to_state: Event
     value: float | None
     note: str | None
 
@@ -43,21 +45,35 @@ class EvaluationReport:
     enqueued: list[Enqueued]
 
 
-def evaluate_alerts(db: Database, settings: Settings, now: datetime) -> EvaluationReport:
-    """Evaluate every rule as of ``now``, record transitions and enqueue notifications."""
-    rules = effective_rules(settings)
-    by_name = {r.name: r for r in rules}
+def evaluate_alerts(
+    db: Database, settings: Settings, now: datetime, service: ServiceClock | None = None
+) -> EvaluationReport:
+    """Evaluate every rule as of ``now``, record transitions and enqueue notifications.
+
+    ``service`` is the scheduler evaluating (its start and clock speed), which freshness
+    judgements depend on; without it, a one-off evaluation on a wall clock.
+    """
+    service = service or ServiceClock()
     changes: list[AlertChange] = []
     with db.connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (EVALUATION_LOCK,))
-        measurements = measure(conn, settings, sorted({r.metric for r in rules}), now)
+        limits = freshness_limits(conn, settings, service, now)
+        rules = effective_rules(settings, limits)
+        by_name = {r.name: r for r in rules}
+        measurements = measure(
+            conn, settings, sorted({r.metric for r in rules}), now, limits=limits, service=service
+        )
         stored = load_alerts(conn)
+        flaps = recent_changes(conn, stored.values(), settings.alerts.flapping, now)
         known: dict[str, list[dict[str, str]]] = {}
         for alert in stored.values():
             known.setdefault(alert.rule, []).append(alert.labels)
         current: dict[str, AlertState] = {}
         for obs in observe(rules, measurements, settings, known):
             alert, events = advance(stored.get(obs.fingerprint), obs, now)
+            earlier = flaps.get(alert.id, []) if alert.id is not None else []
+            alert, flapping = assess(alert, events, earlier, settings.alerts.flapping, now)
+            events += flapping
             current[alert.fingerprint] = save_alert(conn, alert, events, now)
             changes += [
                 AlertChange(obs.rule.name, obs.labels, e.from_state, e.to_state, e.value, e.note)

@@ -7,9 +7,11 @@ from typing import Any, Literal
 
 import psycopg
 
-from alerts.messages import AlertMessage, Envelope, ThreadReply
+from alerts.messages import AlertMessage, Envelope, Notice, ThreadReply
 
-Kind = Literal["post", "update", "reply"]
+Kind = Literal["post", "update", "reply", "dm"]
+# The outbox "channel" of a direct message: the person, found in Slack when it is delivered.
+DM_PREFIX = "@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +31,7 @@ def enqueue(
     key: str,
     kind: Kind,
     channel: str,
-    message: AlertMessage | ThreadReply,
+    message: AlertMessage | ThreadReply | Notice,
     parent_id: int | None = None,
 ) -> Enqueued:
     """Add one outbox row; a key seen before returns the existing row instead of a second one."""
@@ -47,3 +49,19 @@ def enqueue(
     ).fetchone()
     assert existing is not None
     return Enqueued(int(existing[0]), kind, channel, key, created=False)
+
+
+def enqueue_direct_message(
+    conn: psycopg.Connection[Any],
+    *,
+    user: str,
+    message: AlertMessage | ThreadReply | Notice,
+    key: str,
+) -> Enqueued:
+    """Queue a direct message to syncwatch user ``user``, exactly once per ``key``.
+
+    Their Slack account is found when it is delivered (``slack.users``, else their e-mail
+    address); direct messages to one person keep their order.
+    """
+    channel = f"{DM_PREFIX}{user}"
+    return enqueue(conn, key=f"dm:{key}", kind="dm", channel=channel, message=message)

@@ -1,7 +1,8 @@
 """Evaluate: turn measurements into one observation per rule and label set, in pure Python.
 
 A missing or untrustworthy measurement is an observation with a ``stale_reason``, never an
-exception: the lifecycle holds such alerts as stale instead of resolving them.
+exception: the lifecycle holds such alerts as stale instead of resolving them. A source's
+freshness is not judged while the service waits for its first poll (see alerts.freshness).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from alerts.dependencies import dependent_sources, staleness
+from alerts.freshness import FRESHNESS_METRIC, waiting_for_first_poll
 from alerts.measurements import Measurements
 from core.config import Settings
 from core.config.alerts import LIVE_METRICS, AlertRule
@@ -88,12 +90,26 @@ def _compute_staleness(rule: AlertRule, m: Measurements, settings: Settings) -> 
 def _source_staleness(
     rule: AlertRule, labels: dict[str, str], m: Measurements, settings: Settings
 ) -> str | None:
+    if rule.metric == FRESHNESS_METRIC:
+        return _first_poll(labels, m, settings)
     reasons = [
         reason
         for source in dependent_sources(settings, rule.metric, labels)
-        if (reason := staleness(settings, m.sources.get(source), source, m.now)) is not None
+        if (reason := staleness(settings, m.sources.get(source), source, m.now, m.limits[source]))
+        is not None
     ]
     return "; ".join(reasons) or None
+
+
+def _first_poll(labels: dict[str, str], m: Measurements, settings: Settings) -> str | None:
+    """Why a source's freshness is not judged yet (the service awaits its first poll)."""
+    source = labels.get("source", "")
+    if source not in m.limits:
+        return None
+    reason = waiting_for_first_poll(
+        settings, m.service, m.sources.get(source), m.limits[source], m.now
+    )
+    return None if reason is None else f"source {source}: {reason}"
 
 
 def observe(

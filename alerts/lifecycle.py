@@ -3,7 +3,8 @@
 Hysteresis: a pending alert needs the breach to last ``for``; a firing alert resolves only once
 its value has passed the resolve threshold and stayed there for ``keep_firing_for``, so a value
 hovering at the threshold neither flaps nor floods the channel. Stale data never resolves an
-alert: it holds it as ``stale`` until fresh data says what is true.
+alert: it holds it as ``stale`` until fresh data says what is true. An alert that changes state
+too often anyway is held as flapping on top of its state (see alerts.flapping).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Literal
 from alerts.evaluation import Observation
 
 State = Literal["inactive", "pending", "firing", "resolved", "stale"]
+Event = State | Literal["flapping", "settled"]
+"""What an alert_event row records: a new state, or flapping beginning or ending over it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,9 @@ class AlertState:
     id: int | None = None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    flapping_since: datetime | None = None
+    flap_changes: int | None = None
+    """The state changes within the window that made it flap, plus those since."""
 
     @property
     def open(self) -> bool:
@@ -55,7 +61,7 @@ class Transition:
     """One state change, as written to alert_event."""
 
     from_state: State | None
-    to_state: State
+    to_state: Event
     value: float | None
     note: str | None = None
 

@@ -3,18 +3,21 @@
 Collector health and freshness (their SQL definitions, through metrics.live) and the age of the
 latest compute are measured here at ``now`` rather than taken from the last compute, so a
 stopped compute or a dead collector shows up as it happens instead of freezing at its last value.
+The measurements carry each source's freshness limit and the evaluating service's clock, which
+judge whether a source's data is fresh (see alerts.freshness).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from alerts.dependencies import SourceState
+from alerts.freshness import ServiceClock
 from core.config import Settings
 from core.config.alerts import LIVE_METRICS
 from metrics.live import live_query
@@ -45,10 +48,18 @@ class Measurements:
     evaluated_at: datetime | None
     values: list[MetricValue]
     sources: dict[str, SourceState]
+    limits: dict[str, timedelta]
+    service: ServiceClock
 
 
 def measure(
-    conn: psycopg.Connection[Any], settings: Settings, metrics: list[str], now: datetime
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    metrics: list[str],
+    now: datetime,
+    *,
+    limits: dict[str, timedelta],
+    service: ServiceClock,
 ) -> Measurements:
     """Read the latest values of ``metrics`` and the sources' health as of ``now``."""
     configured = [n for n, s in settings.sources.items() if s.enabled]
@@ -61,11 +72,13 @@ def measure(
         "SELECT max(ts) FROM metric_evaluation WHERE ts <= %s", (now,)
     ).fetchone()
     health = conn.execute(
-        "SELECT source, healthy, reason, last_success_at FROM source_health"
+        "SELECT source, healthy, reason, last_success_at, last_attempt_at FROM source_health"
     ).fetchall()
     return Measurements(
         now=now,
         evaluated_at=evaluated[0] if evaluated else None,
         values=values,
         sources={r[0]: SourceState(*r) for r in health},
+        limits=limits,
+        service=service,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Message(BaseModel):
@@ -46,9 +46,20 @@ class AlertLine(_Message):
     top_records: list[RecordRef] = Field(default_factory=list)
     acknowledged_by: str | None = Field(None, description="who acknowledged this alert")
     acknowledged_at: datetime | None = None
+    alert_id: int | None = Field(None, description="the alert's id (the dashboard's deep link)")
+    assigned_to: str | None = Field(None, description="who took this alert")
 
 
 AlertState = Literal["firing", "updated", "resolved", "stale"]
+
+
+class Activity(_Message):
+    """What a person just did to an incident from its message, said under it."""
+
+    action: Literal["acknowledged", "unacknowledged", "snoozed", "assigned"]
+    by: str
+    at: datetime
+    until: datetime | None = Field(None, description="when a snooze ends")
 
 
 class AlertMessage(_Message):
@@ -69,6 +80,12 @@ class AlertMessage(_Message):
     )
     started_at: datetime
     resolved_at: datetime | None = None
+    group_key: str | None = Field(
+        None,
+        description="the incident's rule group; with it the message carries buttons that act "
+        "on the incident (Acknowledge, Snooze, Assign)",
+    )
+    activity: Activity | None = None
 
 
 class ThreadReply(_Message):
@@ -93,6 +110,36 @@ class ReportSection(_Message):
     lines: list[ReportLine]
 
 
+class ReportFigure(_Message):
+    """One cell of a report table: this week's figure, and last week's to compare with."""
+
+    value: str
+    previous: str | None = None
+
+
+class ReportRow(_Message):
+    """One row of a report table: what it is about, then a figure per column."""
+
+    label: str
+    figures: list[ReportFigure]
+
+
+class ReportTable(_Message):
+    """A titled grid of report figures, with a note on how to read it."""
+
+    kind: Literal["table"] = "table"
+    title: str
+    columns: list[str] = Field(description="headers: the first over the row labels")
+    rows: list[ReportRow]
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _a_figure_per_column(self) -> ReportTable:
+        if any(len(row.figures) != len(self.columns) - 1 for row in self.rows):
+            raise ValueError("every row needs one figure per column after the labels")
+        return self
+
+
 class ReportMessage(_Message):
     """The weekly executive KPI summary."""
 
@@ -100,11 +147,23 @@ class ReportMessage(_Message):
     title: str
     period: str
     headline: str
-    sections: list[ReportSection]
+    sections: list[ReportSection | ReportTable]
     dashboard_url: str
 
 
-Message = Annotated[AlertMessage | ThreadReply | ReportMessage, Field(discriminator="kind")]
+class Notice(_Message):
+    """A note to one person (a direct message): what happened, and where to look."""
+
+    kind: Literal["notice"] = "notice"
+    title: str
+    text: str
+    url: str | None = Field(None, description="where to act on it, e.g. the dashboard's item")
+    url_label: str = "Open in syncwatch"
+
+
+Message = Annotated[
+    AlertMessage | ThreadReply | ReportMessage | Notice, Field(discriminator="kind")
+]
 
 
 class Envelope(_Message):

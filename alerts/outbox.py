@@ -6,7 +6,9 @@ Slack's channel id and ``ts`` together with ``status = 'sent'``. A row waits whi
 row of its channel is pending, so an incident's post, update and replies keep their order.
 Every post carries its idempotency key in message metadata; a retry of a post first looks for
 that key in the channel (or thread), because an earlier attempt that timed out, lost its
-connection or got a 5xx may have been accepted, and adopts the message it finds.
+connection or got a 5xx may have been accepted, and adopts the message it finds. A direct
+message (kind ``dm``, channel ``@user``) first finds the person's Slack account and opens the
+conversation with them; a person Slack has no account for is a dead notification, with why.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from pydantic import ValidationError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from alerts.enqueue import DM_PREFIX
 from alerts.messages import Envelope
 from alerts.slack import SlackPayload, render
 from alerts.slack_lookup import find_posted, idempotency_metadata
+from alerts.slack_users import slack_user_id
 from core.config import Settings
 from core.config.base import read_secret
 from core.database import Database
@@ -157,7 +161,7 @@ def deliver_due(
             row = _claim(conn, now)
             if row is None:
                 break
-            outcome = _dry_run(row) if client is None else _attempt(conn, client, row)
+            outcome = _dry_run(row) if client is None else _attempt(conn, client, settings, row)
             _settle(conn, row, outcome, now, report, dry_run=client is None)
             if isinstance(outcome, _Retry):
                 # Slack is refusing or failing: everything else waits for a later pass.
@@ -238,13 +242,15 @@ def _dry_run(row: _Row) -> _Outcome:
     return _Sent(None, None)
 
 
-def _attempt(conn: psycopg.Connection[Any], client: WebClient, row: _Row) -> _Outcome:
+def _attempt(
+    conn: psycopg.Connection[Any], client: WebClient, settings: Settings, row: _Row
+) -> _Outcome:
     try:
         payload = _payload(row)
     except ValidationError as exc:
         return _Dead(f"payload is not a notification: {exc.errors()[0]['msg']}")
     try:
-        return _call(conn, client, row, payload)
+        return _call(conn, client, settings, row, payload)
     except SlackApiError as exc:
         return _classify(exc)
     except (OSError, HTTPException) as exc:
@@ -254,11 +260,25 @@ def _attempt(conn: psycopg.Connection[Any], client: WebClient, row: _Row) -> _Ou
 
 
 def _call(
-    conn: psycopg.Connection[Any], client: WebClient, row: _Row, payload: SlackPayload
+    conn: psycopg.Connection[Any],
+    client: WebClient,
+    settings: Settings,
+    row: _Row,
+    payload: SlackPayload,
 ) -> _Outcome:
-    if row.kind not in ("post", "report", "update", "reply"):
+    if row.kind not in ("post", "report", "update", "reply", "dm"):
         return _Dead(f"unknown notification kind {row.kind!r}")
     channel, thread_ts = row.channel, None
+    if row.kind == "dm":
+        person = row.channel.removeprefix(DM_PREFIX)
+        user_id = slack_user_id(conn, client, settings, person)
+        if user_id is None:
+            return _Dead(
+                f"Slack has no account for syncwatch user {person}: set their e-mail address "
+                "(syncwatch users email) or map them in slack.users"
+            )
+        # Opening a conversation that is open already returns it again.
+        channel = str(client.conversations_open(users=user_id)["channel"]["id"])
     if row.kind in ("update", "reply"):
         parent = row.parent
         if parent is None or parent.status != "sent":

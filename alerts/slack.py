@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from alerts import slack_buttons as buttons
 from alerts.messages import (
+    Activity,
     AlertLine,
     AlertMessage,
     Message,
+    Notice,
     RecordRef,
-    ReportMessage,
     ThreadReply,
 )
 from core.display import duration, metric_value, money
@@ -33,7 +35,8 @@ MAX_FALLBACK = 4000
 MAX_BUTTON_TEXT = 75
 MAX_URL = 3000
 TOP_RECORDS = 5
-# Blocks after an alert's lines: the "…and N more" note, a divider, the context and the buttons.
+# Blocks after an alert's lines: the "…and N more" note, a divider, the context and the buttons
+# (and one more when the message says what a person just did).
 _ALERT_TAIL_BLOCKS = 4
 
 _SEVERITY_EMOJI = {
@@ -63,7 +66,12 @@ def render(message: Message) -> SlackPayload:
         return _render_alert(message)
     if isinstance(message, ThreadReply):
         return _render_reply(message)
-    return _render_report(message)
+    if isinstance(message, Notice):
+        return _render_notice(message)
+    # The report renderer builds on this module's Block Kit helpers, so it is imported here.
+    from alerts.slack_report import render_report
+
+    return render_report(message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,6 +122,18 @@ def _button(label: str, url: str, action_id: str) -> Block:
     }
 
 
+def _action_button(label: str, action_id: str, value: str, *, primary: bool = False) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(label, MAX_BUTTON_TEXT)},
+        "action_id": action_id,
+        "value": value,
+    }
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
 def _fit_lines(items: Sequence[str], limit: int) -> tuple[list[str], int]:
     """As many leading ``items`` as fit in ``limit`` characters joined by newlines (keeping 40
     for a note about the rest), and how many were left out."""
@@ -142,9 +162,11 @@ def _line_summary(line: AlertLine) -> str:
     threshold = metric_value(line.threshold, line.unit, line.labels)
     where = escape(_labels_text(line.labels))
     summary = f"`{where}`: *{value}* (threshold {escape(line.op)} {threshold})"
-    if line.acknowledged_by is None:
-        return summary
-    return f"{summary}\n:eyes: {_acknowledgement(line)}"
+    if line.acknowledged_by is not None:
+        summary += f"\n:eyes: {_acknowledgement(line)}"
+    if line.assigned_to is not None:
+        summary += f"\n:bust_in_silhouette: Assigned to *{escape(line.assigned_to)}*"
+    return summary
 
 
 def _acknowledgement(line: AlertLine) -> str:
@@ -217,6 +239,7 @@ def _alert_fallback(message: AlertMessage) -> str:
         f"{_labels_text(ln.labels)}: {metric_value(ln.value, ln.unit, ln.labels)} "
         f"(threshold {ln.op} {metric_value(ln.threshold, ln.unit, ln.labels)})"
         + (f", acknowledged by {ln.acknowledged_by}" if ln.acknowledged_by else "")
+        + (f", assigned to {ln.assigned_to}" if ln.assigned_to else "")
         for ln in message.lines
     ]
     return clip(escape("\n".join([head, *lines])), MAX_FALLBACK)
@@ -230,7 +253,8 @@ def _render_alert(message: AlertMessage) -> SlackPayload:
         _header(f"{emoji} {_STATE_PREFIX[message.state]}{message.title}"),
         _section(f"{escape(message.summary)}\n{_state_line(message)}"),
     ]
-    budget = MAX_BLOCKS - _ALERT_TAIL_BLOCKS
+    activity = message.activity if message.state != "resolved" else None
+    budget = MAX_BLOCKS - _ALERT_TAIL_BLOCKS - (activity is not None)
     shown = 0
     for line in message.lines:
         line_blocks = _line_blocks(line)
@@ -244,17 +268,57 @@ def _render_alert(message: AlertMessage) -> SlackPayload:
     blocks.append({"type": "divider"})
     context = [f"Owner: *{escape(message.owner)}*", f"Rule: `{escape(message.rule)}`"]
     blocks.append(_context(" · ".join(context)))
-    buttons = [_button("Open dashboard", message.dashboard_url, "open_dashboard")]
-    if message.alerts_url:
-        buttons.append(_button("Acknowledge or silence", message.alerts_url, "open_alerts"))
-    if message.runbook_url:
-        buttons.append(_button("Runbook", message.runbook_url, "open_runbook"))
-    blocks.append({"type": "actions", "elements": buttons})
+    if activity is not None:
+        blocks.append(_context(_activity(activity)))
+    blocks.append({"type": "actions", "elements": _alert_buttons(message)})
     return SlackPayload(text=_alert_fallback(message), blocks=blocks)
 
 
+def _activity(activity: Activity) -> str:
+    """``Snoozed for 1 h by *ivan* <date> (until <date>)``: who just did what, and when."""
+    who, when = f"*{escape(activity.by)}*", slack_date(activity.at)
+    match activity.action:
+        case "acknowledged":
+            return f":eyes: Acknowledged by {who} {when}"
+        case "unacknowledged":
+            return f":leftwards_arrow_with_hook: Acknowledgement withdrawn by {who} {when}"
+        case "assigned":
+            return f":bust_in_silhouette: Assigned to {who} {when}"
+        case "snoozed":
+            until = activity.until or activity.at
+            return (
+                f":zzz: Snoozed for {duration(until - activity.at)} by {who} {when} "
+                f"(until {slack_date(until)})"
+            )
+
+
+def _alert_buttons(message: AlertMessage) -> list[Block]:
+    """Acknowledge, Snooze and Assign where people act from Slack, and the links."""
+    elements: list[Block] = []
+    group, alerts_url = message.group_key, message.alerts_url
+    interactive = group is not None and alerts_url is not None and message.state != "resolved"
+    if group is not None and alerts_url is not None and interactive:
+        value = buttons.button_value(group, message.started_at)
+        acknowledged = bool(message.lines) and all(ln.acknowledged_by for ln in message.lines)
+        elements += [
+            _action_button("Unacknowledge", buttons.UNACKNOWLEDGE, value)
+            if acknowledged
+            else _action_button("Acknowledge", buttons.ACKNOWLEDGE, value, primary=True),
+            _action_button("Snooze 1 h", buttons.SNOOZE_1H, value),
+            _action_button("Snooze 4 h", buttons.SNOOZE_4H, value),
+            _action_button("Assign to me", buttons.ASSIGN_ME, value),
+            _button("Open in syncwatch", alerts_url, buttons.OPEN_ALERT),
+        ]
+    elements.append(_button("Open dashboard", message.dashboard_url, "open_dashboard"))
+    if alerts_url and not interactive:
+        elements.append(_button("Acknowledge or silence", alerts_url, "open_alerts"))
+    if message.runbook_url:
+        elements.append(_button("Runbook", message.runbook_url, "open_runbook"))
+    return elements
+
+
 # ---------------------------------------------------------------------------------------------
-# Thread replies and reports
+# Thread replies and notices (the weekly report renders in alerts.slack_report)
 
 
 def _chunks(text: str, size: int) -> list[str]:
@@ -270,43 +334,16 @@ def _render_reply(message: ThreadReply) -> SlackPayload:
     return SlackPayload(text=clip(escape(message.text), MAX_FALLBACK) or " ", blocks=blocks)
 
 
-def report_text(message: ReportMessage) -> str:
-    """The report as plain searchable text: the fallback Slack indexes and notifications show."""
-    parts = [f"{message.title} ({message.period})", message.headline]
-    for section in message.sections:
-        parts.append(f"\n{section.title}")
-        for line in section.lines:
-            change = f" ({line.change})" if line.change else ""
-            parts.append(f"- {line.label}: {line.value}{change}")
-    return "\n".join(parts)
-
-
-def _render_report(message: ReportMessage) -> SlackPayload:
+def _render_notice(message: Notice) -> SlackPayload:
     blocks: list[Block] = [
-        _header(f":bar_chart: {message.title}"),
-        _context(f"Week {escape(message.period)}"),
-        _section(escape(message.headline)),
+        _section(f"*{escape(message.title)}*\n{escape(message.text)}"),
     ]
-    # Keep room for the "…and N more sections" note, the divider and the dashboard button.
-    budget = MAX_BLOCKS - 3
-    for index, section in enumerate(message.sections):
-        if len(blocks) + 1 > budget:
-            blocks.append(_context(f"…and {len(message.sections) - index} more sections"))
-            break
-        rows = []
-        for line in section.lines:
-            change = f" _({escape(line.change)})_" if line.change else ""
-            rows.append(f"• {escape(line.label)}: *{escape(line.value)}*{change}")
-        kept, dropped = _fit_lines(rows, MAX_SECTION_TEXT - len(section.title) - 10)
-        if dropped:
-            kept.append(f"…and {dropped} more")
-        body = "\n".join(kept) or "_nothing to report_"
-        blocks.append(_section(f"*{escape(section.title)}*\n{body}"))
-    blocks.append({"type": "divider"})
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [_button("Open the KPI dashboard", message.dashboard_url, "open_report")],
-        }
-    )
-    return SlackPayload(text=clip(escape(report_text(message)), MAX_FALLBACK), blocks=blocks)
+    if message.url:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [_button(message.url_label, message.url, "open_notice")],
+            }
+        )
+    fallback = clip(escape(f"{message.title}: {message.text}"), MAX_FALLBACK)
+    return SlackPayload(text=fallback, blocks=blocks)

@@ -18,7 +18,7 @@ EVALUATION_LOCK = 0x5379_6E63_416C
 _ALERT_COLUMNS = (
     "fingerprint, rule, labels, group_key, severity, state, value, unit, active_since, "
     "firing_since, cleared_at, resolved_at, stale_reason, last_evaluated_at, id, "
-    "acknowledged_by, acknowledged_at"
+    "acknowledged_by, acknowledged_at, flapping_since, flap_changes"
 )
 
 
@@ -63,23 +63,27 @@ def save_alert(
         "last_evaluated_at": alert.last_evaluated_at,
         "acknowledged_by": alert.acknowledged_by,
         "acknowledged_at": alert.acknowledged_at,
+        "flapping_since": alert.flapping_since,
+        "flap_changes": alert.flap_changes,
     }
     row = conn.execute(
         """
         INSERT INTO alert (fingerprint, rule, labels, group_key, severity, state, value, unit,
                            active_since, firing_since, cleared_at, resolved_at, stale_reason,
-                           last_evaluated_at, acknowledged_by, acknowledged_at)
+                           last_evaluated_at, acknowledged_by, acknowledged_at, flapping_since,
+                           flap_changes)
         VALUES (%(fingerprint)s, %(rule)s, %(labels)s, %(group_key)s, %(severity)s, %(state)s,
                 %(value)s, %(unit)s, %(active_since)s, %(firing_since)s, %(cleared_at)s,
                 %(resolved_at)s, %(stale_reason)s, %(last_evaluated_at)s, %(acknowledged_by)s,
-                %(acknowledged_at)s)
+                %(acknowledged_at)s, %(flapping_since)s, %(flap_changes)s)
         ON CONFLICT (fingerprint) DO UPDATE SET
             group_key = EXCLUDED.group_key, severity = EXCLUDED.severity,
             state = EXCLUDED.state, value = EXCLUDED.value, unit = EXCLUDED.unit,
             active_since = EXCLUDED.active_since, firing_since = EXCLUDED.firing_since,
             cleared_at = EXCLUDED.cleared_at, resolved_at = EXCLUDED.resolved_at,
             stale_reason = EXCLUDED.stale_reason, last_evaluated_at = EXCLUDED.last_evaluated_at,
-            acknowledged_by = EXCLUDED.acknowledged_by, acknowledged_at = EXCLUDED.acknowledged_at
+            acknowledged_by = EXCLUDED.acknowledged_by, acknowledged_at = EXCLUDED.acknowledged_at,
+            flapping_since = EXCLUDED.flapping_since, flap_changes = EXCLUDED.flap_changes
         RETURNING id
         """,
         params,

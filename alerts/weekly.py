@@ -2,43 +2,37 @@
 in ``kpi_report`` (one row per ISO week, replaced on re-run). It knows nothing of its renderers:
 alerts.weekly_message turns it into the message they render and posts it through the outbox.
 
-A week is an ISO week in the configured time zone (Monday 00:00 to the next Monday 00:00).
-Weekly means use hourly rollups where they exist, raw points for hours not rolled up yet and
-daily rollups for days with neither (older than the hourly retention); end-of-week levels are
-the last observation before the week ends. No figure is summed across currencies, except each
-level's total in the reporting currency at the ECB rates of the week's last rate date.
+A week is an ISO week in the configured time zone (alerts.weekly_period). Weekly means use
+hourly rollups where they exist, raw points for hours not rolled up yet and daily rollups for
+days with neither (older than the hourly retention); end-of-week levels are the last
+observation before the week ends. What changed per metric (alerts.weekly_changes) and the
+largest new risks (alerts.weekly_risks) are read from the exception items' lifecycle, the alert
+figures from the alerts' history (alerts.weekly_incidents). No figure is summed across
+currencies, except each one's total in the reporting currency at the ECB rates of the week's
+last rate date (alerts.weekly_totals).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
-from pydantic import BaseModel, ConfigDict
+from psycopg.rows import dict_row
 
 from alerts.messages import Money
+from alerts.weekly_changes import MetricChange, metric_changes
+from alerts.weekly_incidents import AlertKpi, alert_kpi
+from alerts.weekly_period import Week, last_complete_week, parse_week
+from alerts.weekly_risks import NOT_RISKS, NewRisk, new_risks
+from alerts.weekly_totals import ReportModel, Total, WeekRates, week_rates
 from core.config import Settings
-from core.errors import SyncwatchError
-from core.fx.convert import total_in
+from core.store.record_names import names_join
 
 TOP_EXCEPTIONS = 5
 
 
-class WeekError(SyncwatchError):
-    """An unreadable ISO week."""
-
-    exit_code = 2
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FlowKpi(_Model):
+class FlowKpi(ReportModel):
     """One flow's SLA attainment and p95 lag, as weekly means, this week and last."""
 
     flow: str
@@ -48,22 +42,7 @@ class FlowKpi(_Model):
     lag_p95_prev: float | None
 
 
-class Total(_Model):
-    """Money of several currencies as one total in the reporting currency at a day's ECB rates.
-
-    ``amount_minor`` covers every currency but those in ``left_out`` (which have no rate that
-    day); it is None when none converts, and ``rate_date`` is None when no rates were loaded
-    for any day up to ``as_of``.
-    """
-
-    currency: str
-    as_of: date
-    amount_minor: int | None
-    rate_date: date | None
-    left_out: list[str]
-
-
-class Level(_Model):
+class Level(ReportModel):
     """A count and its money per currency at the end of this week and of last week."""
 
     count: float | None
@@ -74,7 +53,7 @@ class Level(_Model):
     total: Total | None = None
 
 
-class TopException(_Model):
+class TopException(ReportModel):
     """One record at risk at the end of the week, with every metric that lists it."""
 
     system: str
@@ -84,21 +63,12 @@ class TopException(_Model):
     amount: Money
     since: datetime
     owner: str | None
+    # Reports stored before records were named have neither.
+    name: str | None = None
+    customer: str | None = None
 
 
-class AlertKpi(_Model):
-    """Alerts that fired in the week, and how fast they were acknowledged and resolved."""
-
-    fired: int
-    fired_prev: int
-    fired_by_severity: dict[str, int]
-    acknowledged: int
-    mtta_seconds: float | None
-    resolved: int
-    mttr_seconds: float | None
-
-
-class WeeklyReport(_Model):
+class WeeklyReport(ReportModel):
     """Every figure of one week's KPI summary (stored as ``kpi_report.content``)."""
 
     week: str
@@ -115,43 +85,9 @@ class WeeklyReport(_Model):
     payment_posting_failures: Level | None = None
     top_exceptions: list[TopException]
     alerts: AlertKpi
-
-
-@dataclass(frozen=True, slots=True)
-class Week:
-    """An ISO week in a time zone, as UTC instants."""
-
-    label: str
-    start: datetime
-    end: datetime
-
-    def previous(self, zone: ZoneInfo) -> Week:
-        """The week before this one."""
-        return week_of(self.start.astimezone(zone).date() - timedelta(days=7), zone)
-
-
-def week_of(day: date, zone: ZoneInfo) -> Week:
-    """The ISO week containing ``day`` in ``zone``."""
-    year, number, weekday = day.isocalendar()
-    monday = day - timedelta(days=weekday - 1)
-    start = datetime.combine(monday, time(0), tzinfo=zone)
-    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone)
-    return Week(f"{year}-W{number:02d}", start.astimezone(UTC), end.astimezone(UTC))
-
-
-def parse_week(label: str, zone: ZoneInfo) -> Week:
-    """``2026-W47`` as a Week in ``zone``."""
-    try:
-        year, number = label.strip().upper().split("-W")
-        monday = date.fromisocalendar(int(year), int(number), 1)
-    except ValueError:
-        raise WeekError(f"week {label!r} is not an ISO week such as 2026-W47") from None
-    return week_of(monday, zone)
-
-
-def last_complete_week(now: datetime, zone: ZoneInfo) -> Week:
-    """The latest ISO week that ended at or before ``now`` in ``zone``."""
-    return week_of(now.astimezone(zone).date() - timedelta(days=7), zone)
+    # Reports stored before changes were read from the exception items have neither.
+    changes: list[MetricChange] | None = None
+    new_risks: list[NewRisk] | None = None
 
 
 # Weekly mean and last value per series of one metric. Hourly rollups are preferred; raw points
@@ -183,9 +119,11 @@ FROM samples x JOIN s ON s.id = x.series_id
 GROUP BY s.labels
 """
 
-_TOP_EXCEPTIONS = """
+# The largest per currency; items of records not yet due or whose timestamps disagree are no
+# risk of their own (alerts.weekly_risks.NOT_RISKS).
+_TOP_EXCEPTIONS = f"""
 WITH open_at_end AS (
-    SELECT system, object_type, external_id, currency,
+    SELECT system, object_type, external_id, currency::text AS currency,
            -- An amount mismatch carries a signed difference: its size is the money at risk.
            max(abs(amount_minor)) AS amount,
            array_agg(DISTINCT metric ORDER BY metric) AS metrics,
@@ -194,46 +132,17 @@ WITH open_at_end AS (
     FROM exception_item
     WHERE first_seen < %(end)s AND (resolved_at IS NULL OR resolved_at >= %(end)s)
       AND amount_minor IS NOT NULL AND currency IS NOT NULL
+      AND metric <> ALL (%(not_risks)s::text[])
     GROUP BY system, object_type, external_id, currency),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY currency ORDER BY amount DESC, external_id) AS n
     FROM open_at_end)
-SELECT system, object_type, external_id, metrics, amount, currency, since, owner
-FROM ranked WHERE n <= %(top)s
-ORDER BY currency, n
-"""
-
-_ALERTS = """
-WITH started AS (
-    -- An incident starts when an alert fires (a return from stale continues the same one).
-    SELECT e.alert_id, e.ts AS fired_at,
-           lead(e.ts) OVER (PARTITION BY e.alert_id ORDER BY e.ts, e.id) AS next_fired
-    FROM alert_event e
-    WHERE e.to_state = 'firing' AND e.from_state IS DISTINCT FROM 'stale'
-), incident AS (
-    SELECT s.alert_id, s.fired_at,
-        (SELECT min(k.ts) FROM alert_event k WHERE k.alert_id = s.alert_id
-            AND k.to_state = 'acknowledged' AND k.ts >= s.fired_at
-            AND (s.next_fired IS NULL OR k.ts < s.next_fired)) AS acknowledged_at,
-        (SELECT min(r.ts) FROM alert_event r WHERE r.alert_id = s.alert_id
-            AND r.to_state = 'resolved' AND r.ts >= s.fired_at
-            AND (s.next_fired IS NULL OR r.ts <= s.next_fired)) AS resolved_at
-    FROM started s
-)
-SELECT
-    (SELECT count(*) FROM incident WHERE fired_at >= %(start)s AND fired_at < %(end)s),
-    (SELECT count(*) FROM incident WHERE fired_at >= %(prev)s AND fired_at < %(start)s),
-    (SELECT COALESCE(jsonb_object_agg(severity, n), '{}') FROM (
-        SELECT a.severity, count(*) AS n FROM incident i JOIN alert a ON a.id = i.alert_id
-        WHERE i.fired_at >= %(start)s AND i.fired_at < %(end)s
-        GROUP BY a.severity) s),
-    (SELECT count(*) FROM incident
-        WHERE acknowledged_at >= %(start)s AND acknowledged_at < %(end)s),
-    (SELECT avg(extract(epoch FROM acknowledged_at - fired_at))::float8 FROM incident
-        WHERE acknowledged_at >= %(start)s AND acknowledged_at < %(end)s),
-    (SELECT count(*) FROM incident WHERE resolved_at >= %(start)s AND resolved_at < %(end)s),
-    (SELECT avg(extract(epoch FROM resolved_at - fired_at))::float8 FROM incident
-        WHERE resolved_at >= %(start)s AND resolved_at < %(end)s)
+SELECT r.system, r.object_type, r.external_id, r.metrics, r.amount AS amount_minor, r.currency,
+       r.since, r.owner, names.record_name AS name, names.customer_name AS customer
+FROM ranked r
+{names_join("r.system", "r.object_type", "r.external_id")}
+WHERE r.n <= %(top)s
+ORDER BY r.currency, r.n
 """
 
 LabelKey = tuple[tuple[str, str], ...]
@@ -265,22 +174,9 @@ def _money(series: dict[LabelKey, tuple[float, float]], **labels: str) -> list[M
     return sorted(found, key=lambda m: m.currency)
 
 
-def _total(
-    conn: psycopg.Connection[Any], amounts: list[Money], settings: Settings, week: Week
-) -> Total:
-    """``amounts`` in the reporting currency at the rates of the week's last rate date."""
-    as_of = (week.end - timedelta(microseconds=1)).astimezone(settings.zone).date()
-    pairs = [(m.amount_minor, m.currency) for m in amounts]
-    found = total_in(conn, pairs, settings.reporting_currency, as_of)
-    return Total(
-        currency=found.currency, as_of=found.as_of, amount_minor=found.amount_minor,
-        rate_date=found.rate_date, left_out=list(found.left_out),
-    )  # fmt: skip
-
-
 def _level(
     conn: psycopg.Connection[Any],
-    settings: Settings,
+    rates: WeekRates,
     count: str,
     amount: str,
     this: Week,
@@ -300,7 +196,7 @@ def _level(
         count_prev=total(prev),
         amounts=amounts,
         amounts_prev=_money(_series(conn, amount, prev), **labels),
-        total=_total(conn, amounts, settings, this) if amounts else None,
+        total=rates.total(amounts) if amounts else None,
     )
 
 
@@ -327,26 +223,12 @@ def _flows(
 
 
 def _top_exceptions(conn: psycopg.Connection[Any], week: Week) -> list[TopException]:
-    rows = conn.execute(_TOP_EXCEPTIONS, {"end": week.end, "top": TOP_EXCEPTIONS}).fetchall()
-    return [
-        TopException(
-            system=system, object_type=object_type, external_id=external_id, metrics=metrics,
-            amount=Money(amount_minor=amount, currency=currency.strip()), since=since, owner=owner,
-        )
-        for system, object_type, external_id, metrics, amount, currency, since, owner in rows
-    ]  # fmt: skip
-
-
-def _alerts(conn: psycopg.Connection[Any], this: Week, prev: Week) -> AlertKpi:
-    row = conn.execute(
-        _ALERTS, {"start": this.start, "end": this.end, "prev": prev.start}
-    ).fetchone()
-    assert row is not None  # a SELECT of scalar subqueries always yields one row
-    fired, fired_prev, by_severity, acked, mtta, resolved, mttr = row
-    return AlertKpi(
-        fired=fired, fired_prev=fired_prev, fired_by_severity=by_severity, acknowledged=acked,
-        mtta_seconds=mtta, resolved=resolved, mttr_seconds=mttr,
-    )  # fmt: skip
+    params = {"end": week.end, "top": TOP_EXCEPTIONS, "not_risks": list(NOT_RISKS)}
+    found = []
+    for row in conn.cursor(row_factory=dict_row).execute(_TOP_EXCEPTIONS, params).fetchall():
+        amount = Money(amount_minor=row.pop("amount_minor"), currency=row.pop("currency"))
+        found.append(TopException(**row, amount=amount))
+    return found
 
 
 def build_weekly_report(
@@ -356,11 +238,11 @@ def build_weekly_report(
     zone = settings.zone
     this = parse_week(week, zone) if week else last_complete_week(now, zone)
     prev = this.previous(zone)
-    unmatched = {
-        system: _level(conn, settings, "unmatched_accounts", "unmatched_accounts_arr", this,
-                       prev, system=system)
-        for system in ("netsuite", "stripe")
-    }  # fmt: skip
+    rates = week_rates(conn, settings, this)
+
+    def level(count: str, amount: str, **labels: str) -> Level:
+        return _level(conn, rates, count, amount, this, prev, **labels)
+
     return WeeklyReport(
         week=this.label,
         previous_week=prev.label,
@@ -369,23 +251,19 @@ def build_weekly_report(
         period_end=this.end,
         generated_at=now,
         flows=_flows(conn, settings, this, prev),
-        unmatched_accounts=unmatched,
-        stuck_amendments=_level(
-            conn, settings, "stuck_amendments", "stuck_amendments_amount", this, prev
-        ),
-        posting_failures=_level(
-            conn, settings, "posting_failures", "posting_failures_amount", this, prev
-        ),
-        payment_posting_failures=_level(
-            conn,
-            settings,
-            "payment_posting_failures",
-            "payment_posting_failures_amount",
-            this,
-            prev,
+        unmatched_accounts={
+            system: level("unmatched_accounts", "unmatched_accounts_arr", system=system)
+            for system in ("netsuite", "stripe")
+        },
+        stuck_amendments=level("stuck_amendments", "stuck_amendments_amount"),
+        posting_failures=level("posting_failures", "posting_failures_amount"),
+        payment_posting_failures=level(
+            "payment_posting_failures", "payment_posting_failures_amount"
         ),
         top_exceptions=_top_exceptions(conn, this),
-        alerts=_alerts(conn, this, prev),
+        alerts=alert_kpi(conn, this, prev),
+        changes=metric_changes(conn, this, prev, rates),
+        new_risks=new_risks(conn, this, rates),
     )
 
 
@@ -405,8 +283,3 @@ def load_report(conn: psycopg.Connection[Any], week: str) -> WeeklyReport | None
     """The stored report of ``week``, if any."""
     row = conn.execute("SELECT content FROM kpi_report WHERE week = %s", (week,)).fetchone()
     return WeeklyReport.model_validate(row[0]) if row else None
-
-
-def to_json(report: WeeklyReport) -> str:
-    """Every figure of the report as indented JSON."""
-    return json.dumps(report.model_dump(mode="json"), indent=2) + "\n"

@@ -1,36 +1,31 @@
 """The weekly KPI summary as the platform-neutral report message, and its weekly delivery.
 
-Markdown (alerts.report_markdown), HTML (alerts.report_html) and Slack Block Kit (alerts.slack)
-render the message side by side.
+Slack Block Kit (alerts.slack_report), Markdown (alerts.report_markdown), HTML
+(alerts.report_html) and the dashboard (app.report_view) render the message side by side; the
+JSON document (alerts.report_json) is written from the report itself.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from alerts.messages import Envelope, Money, ReportLine, ReportMessage, ReportSection
-from alerts.weekly import (
-    FlowKpi,
-    Level,
-    Total,
-    WeeklyReport,
-    build_weekly_report,
-    store_report,
-)
+from alerts.messages import Envelope, ReportLine, ReportMessage, ReportSection, ReportTable
+from alerts.weekly import FlowKpi, Level, WeeklyReport, build_weekly_report, store_report
+from alerts.weekly_tables import amounts_text, changes_table, problems, record_title, risks_table
+from alerts.weekly_totals import Total
 from core.config import Settings
 from core.database import Database
 from core.display import (
     converted_total,
     duration,
-    metric_title,
     money,
-    object_title,
     rate_day,
     system_title,
 )
 from metrics.flows import flow_title
 
 NO_DATA = "no data"
+TOP_TITLE = "Largest open risks, per currency"
 
 
 def _percent(value: float | None) -> str:
@@ -61,10 +56,6 @@ def _count_change(value: float | None, prev: float | None) -> str | None:
     return f"{int(value - prev):+,} vs last week"
 
 
-def _amounts(amounts: list[Money]) -> str:
-    return ", ".join(money(m.amount_minor, m.currency) for m in amounts) or "none"
-
-
 def _total(total: Total | None) -> str:
     """`` (≈ $1,234.00 at ECB rates of 2 Dec 2026)`` after the amounts; nothing when no amount
     converts (no rates loaded): the amounts per currency say it all."""
@@ -79,7 +70,7 @@ def _total(total: Total | None) -> str:
 def _level_line(label: str, level: Level, money_word: str) -> ReportLine:
     value = _count(level.count)
     if level.count:
-        value += f" · {money_word} {_amounts(level.amounts)}"
+        value += f" · {money_word} {amounts_text(level.amounts)}"
         if level.amounts:
             value += _total(level.total)
     return ReportLine(label=label, value=value, change=_count_change(level.count, level.count_prev))
@@ -114,15 +105,17 @@ def _headline(report: WeeklyReport) -> str:
         parts.append("no SLA measurements this week")
     failures = report.posting_failures
     if failures.amounts:
-        parts.append(f"{_amounts(failures.amounts)}{_total(failures.total)} in posting failures")
+        parts.append(
+            f"{amounts_text(failures.amounts)}{_total(failures.total)} in posting failures"
+        )
     fired = report.alerts.fired
     parts.append(f"{fired} alert{'s' if fired != 1 else ''} fired")
     return "; ".join(parts) + "."
 
 
-def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
-    """The report as the platform-neutral message Slack, Markdown and HTML render."""
-    sla, lag = _flow_lines(report.flows)
+def _levels(report: WeeklyReport) -> ReportSection:
+    """End-of-week levels from metric history: what reports stored before the change table
+    was read from the exception items show in its place."""
     risk = [
         _level_line(f"Accounts without a {system_title(system)} customer", level, "ARR")
         for system, level in report.unmatched_accounts.items()
@@ -133,16 +126,24 @@ def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
         risk.append(
             _level_line("Payment posting failures", report.payment_posting_failures, "amount")
         )
+    return ReportSection(title="At risk at the end of the week", lines=risk)
+
+
+def _top_exceptions(report: WeeklyReport, settings: Settings) -> ReportSection:
     top = [
         ReportLine(
-            label=f"{system_title(e.system)} {object_title(e.object_type).lower()} "
-            f"{e.external_id} ({', '.join(metric_title(m) for m in e.metrics)})",
+            label=f"{record_title(e.system, e.object_type, e.external_id, e.name, e.customer)} "
+            f"({problems(e.metrics)})",
             value=money(e.amount.amount_minor, e.amount.currency),
             change=f"open since {rate_day(e.since.astimezone(settings.zone).date())}"
             + (f", owner {e.owner}" if e.owner else ""),
         )
         for e in report.top_exceptions
     ]
+    return ReportSection(title=TOP_TITLE, lines=top)
+
+
+def _alerts(report: WeeklyReport) -> ReportSection:
     a = report.alerts
     severities = ", ".join(f"{n} {s}" for s, n in sorted(a.fired_by_severity.items()))
     alerts = [
@@ -162,17 +163,27 @@ def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
             change=f"{a.resolved} resolved",
         ),
     ]
+    return ReportSection(title="Alerts", lines=alerts)
+
+
+def report_message(report: WeeklyReport, settings: Settings) -> ReportMessage:
+    """The report as the platform-neutral message Slack, Markdown, HTML and the app render."""
+    sla, lag = _flow_lines(report.flows)
+    sections: list[ReportSection | ReportTable] = [
+        ReportSection(title="SLA attainment (weekly mean)", lines=sla),
+        ReportSection(title="Sync lag p95 (weekly mean)", lines=lag),
+        _levels(report) if report.changes is None else changes_table(report.changes),
+    ]
+    if report.new_risks is not None:
+        sections.append(
+            risks_table(report.new_risks, report.period_end, settings.reporting_currency)
+        )
+    sections += [_top_exceptions(report, settings), _alerts(report)]
     return ReportMessage(
         title="Weekly sync health",
         period=report.week,
         headline=_headline(report),
-        sections=[
-            ReportSection(title="SLA attainment (weekly mean)", lines=sla),
-            ReportSection(title="Sync lag p95 (weekly mean)", lines=lag),
-            ReportSection(title="At risk at the end of the week", lines=risk),
-            ReportSection(title="Top exceptions by money", lines=top),
-            ReportSection(title="Alerts", lines=alerts),
-        ],
+        sections=sections,
         dashboard_url=settings.dashboard_url,
     )
 

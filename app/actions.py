@@ -7,48 +7,52 @@ from typing import Final, Literal
 
 from alerts import silences
 from alerts.acknowledgements import AckAction, AckOutcome, change_acknowledgement
+from alerts.assignment_notice import notify_assignee
 from app.queries.core import clear_cache
-from app.queries.finance import FINANCE_METRICS
-from app.queries.integration import INTEGRATION_ITEMS
-from app.queries.revops import ACCOUNT_ITEMS
 from app.runtime import runtime
 from core import users
+from core.audit import record_action
 from core.roles import Identity, Topic, authorize
 from metrics import exception_actions, matching
+from metrics.exception_outcome import Action, ActionOutcome
+from metrics.exception_selection import ItemFilter
+from metrics.exception_teams import TEAM_ITEMS
 
 # The exception items each page may change: a page never touches another team's items.
-TOPIC_ITEMS: Final[dict[Topic, list[str]]] = {
-    "finance": FINANCE_METRICS,
-    "revops": [*ACCOUNT_ITEMS, "stuck_amendments"],
-    "integration": INTEGRATION_ITEMS,
-}
-
-ExceptionAction = Literal["acknowledge", "assign", "resolve"]
+TOPIC_ITEMS: Final[dict[Topic, list[str]]] = {t: list(m) for t, m in TEAM_ITEMS.items()}
 
 
 def exception_action(
     identity: Identity | None,
     topic: Topic,
-    item_id: int,
-    action: ExceptionAction,
+    item_ids: list[int],
+    action: Action,
     at: datetime,
     *,
     assignee: str = "",
     note: str = "",
-) -> None:
-    """Acknowledge, assign or resolve (with a note) one of the page's exception items."""
+) -> ActionOutcome:
+    """Acknowledge, assign, unassign, note or resolve some of the page's exception items in one
+    transaction (one of them: ``ExceptionActionError`` says why it cannot be acted on); an
+    assignee is told by Slack direct message."""
     who = authorize(identity, topic).name
-    metrics = TOPIC_ITEMS[topic]
-    with runtime().pool.connection() as conn:
-        if action == "acknowledge":
-            exception_actions.acknowledge(conn, item_id, actor=who, at=at, metrics=metrics)
-        elif action == "assign":
-            exception_actions.assign(
-                conn, item_id, assignee=assignee, actor=who, at=at, metrics=metrics
-            )
+    scope = tuple(TOPIC_ITEMS[topic])
+    settings = runtime().settings
+    people = exception_actions.configured_people(settings)
+    with runtime().pool.connection() as conn, conn.transaction():
+        if len(item_ids) == 1:
+            outcome = exception_actions.act_on_item(
+                conn, action, item_ids[0], actor=who, at=at, metrics=scope, note=note,
+                assignee=assignee, people=people,
+            )  # fmt: skip
         else:
-            exception_actions.resolve(conn, item_id, note=note, actor=who, at=at, metrics=metrics)
+            outcome = exception_actions.act(
+                conn, action, ItemFilter(scope=scope, ids=tuple(item_ids)), actor=who, at=at,
+                note=note, assignee=assignee, people=people,
+            )  # fmt: skip
+        notify_assignee(conn, settings, outcome)
     clear_cache()
+    return outcome
 
 
 def decide_match(
@@ -114,12 +118,28 @@ def expire_silence(identity: Identity | None, silence_id: int, at: datetime) -> 
 
 
 def create_user(
-    identity: Identity | None, name: str, password: str, roles: list[str], at: datetime
+    identity: Identity | None,
+    name: str,
+    password: str,
+    roles: list[str],
+    at: datetime,
+    email: str | None = None,
 ) -> None:
-    """Add a new local user (audited); an existing name is refused."""
+    """Add a new local user (audited); an existing name is refused. The e-mail address, when
+    given, is how Slack finds the user (``users.lookupByEmail``)."""
     who = authorize(identity, "admin").name
     with runtime().pool.connection() as conn:
-        users.create_user(conn, name.strip(), password, roles, actor=who, at=at)
+        users.create_user(
+            conn, name.strip(), password, roles, actor=who, at=at, email=email or None
+        )
+    clear_cache()
+
+
+def set_user_email(identity: Identity | None, name: str, email: str | None, at: datetime) -> None:
+    """Set or clear a local user's e-mail address (audited)."""
+    who = authorize(identity, "admin").name
+    with runtime().pool.connection() as conn:
+        users.set_email(conn, name, email or None, actor=who, at=at)
     clear_cache()
 
 
@@ -147,4 +167,16 @@ def set_user_disabled(identity: Identity | None, name: str, disabled: bool, at: 
         raise users.UserError("you cannot disable yourself")
     with runtime().pool.connection() as conn:
         users.set_disabled(conn, name, disabled, actor=who, at=at)
+    clear_cache()
+
+
+def record_config_view(identity: Identity | None, fingerprint: str, at: datetime) -> None:
+    """Note in the audit log that an administrator saw the effective configuration (its
+    fingerprint says which)."""
+    who = authorize(identity, "admin").name
+    with runtime().pool.connection() as conn, conn.transaction():
+        record_action(
+            conn, actor=who, action="config.view", target_type="config", target_id=fingerprint,
+            at=at,
+        )  # fmt: skip
     clear_cache()

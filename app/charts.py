@@ -8,6 +8,7 @@ colour and its human name on every page; times are drawn in the configured time 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from app.queries.core import Frame
-from core.display import money
+from core.display import money, ratio
 from core.money import major
 from metrics.flows import flow_title
 
@@ -132,28 +133,6 @@ def money_bars(
     return figure
 
 
-def bars(
-    frame: Frame,
-    *,
-    x: str,
-    y: str,
-    title: str,
-    y_title: str,
-    color: str | None = None,
-    horizontal: bool = False,
-    text: str | None = None,
-) -> go.Figure:
-    """Grouped bars of counts (never money: see ``money_bars``)."""
-    if horizontal:
-        figure = px.bar(frame, x=y, y=x, color=color, orientation="h", title=title, text=text)
-        figure.update_layout(**_LAYOUT, xaxis_title=y_title, yaxis_title=None)
-    else:
-        figure = px.bar(frame, x=x, y=y, color=color, title=title, text=text)
-        figure.update_layout(**_LAYOUT, yaxis_title=y_title, xaxis_title=None)
-    figure.update_layout(barmode="group")
-    return figure
-
-
 def line(
     frame: Frame, *, x: str, y: str, color: str, zone: ZoneInfo, title: str, y_title: str
 ) -> go.Figure:
@@ -165,21 +144,56 @@ def line(
     return figure
 
 
-def attainment(frame: Frame, *, flow: str, value: str, title: str) -> go.Figure:
-    """SLA attainment per flow as horizontal bars on a 0–100 % axis with a 95 % guide.
+def sparklines(
+    frame: Frame,
+    *,
+    key: str,
+    keys: Sequence[str],
+    x: str,
+    y: str,
+    step: timedelta = timedelta(minutes=30),
+) -> list[list[float]]:
+    """Each of ``keys``' ``y`` over time, for a table's line-chart column: the largest value in
+    every ``step`` (a spike within it stays visible), oldest first. Fewer than two points make
+    no line (a single point would draw as a steady level): the cell stays empty."""
+    if len(frame) == 0:
+        return [[] for _ in keys]
+    data = pd.DataFrame({"key": frame[key].astype(str), "y": frame[y].astype(float)})
+    data["bucket"] = pd.to_datetime(frame[x], utc=True).dt.floor(step)
+    peaks = data.groupby(["key", "bucket"])["y"].max()
+    series = {str(k): [float(v) for v in group] for k, group in peaks.groupby(level="key")}
+    return [series.get(k, []) if len(series.get(k, [])) > 1 else [] for k in keys]
 
-    ``flow`` holds flow ids; each bar has the flow's name and colour.
+
+def attainment_weeks(frame: Frame, targets: dict[str, float], *, title: str) -> go.Figure:
+    """Each flow's SLA attainment this week (in the flow's colour, its value beside its name)
+    under last week's (grey), on a 0–100 % axis with the flow's target marked in red.
+
+    ``frame`` holds flow ids in ``flow`` and shares in ``this_week`` and ``last_week``.
     """
-    data = frame.copy()
-    data["Flow"] = [flow_title(str(f)) for f in data[flow]]
-    figure = px.bar(
-        data, x=value, y="Flow", orientation="h", title=title, text=value, color="Flow",
-        color_discrete_map=flow_colours(),
+    names = [
+        f"{flow_title(str(f))} · {ratio(v)}"
+        for f, v in zip(frame["flow"], frame["this_week"], strict=True)
+    ]
+    figure = go.Figure()
+    figure.add_bar(
+        y=names, x=frame["last_week"], orientation="h", name="Last week",
+        marker_color="#BDBDBD", hovertemplate="%{y}: %{x:.1%} last week<extra></extra>",
     )  # fmt: skip
-    figure.update_traces(texttemplate="%{text:.1%}")
-    figure.add_vline(x=0.95, line_dash="dot", line_color=_TARGET_COLOUR)
-    figure.update_layout(**_LAYOUT, xaxis_tickformat=".0%", xaxis_range=[0, 1.05])
+    figure.add_bar(
+        y=names, x=frame["this_week"], orientation="h", name="This week",
+        marker_color=[FLOW_COLOURS.get(str(f), "#555555") for f in frame["flow"]],
+        hovertemplate="%{y}: %{x:.1%} this week<extra></extra>",
+    )  # fmt: skip
+    figure.add_scatter(
+        y=names, x=[targets.get(str(f)) for f in frame["flow"]], mode="markers", name="Target",
+        marker={"symbol": "line-ns-open", "size": 22, "color": _TARGET_COLOUR, "line_width": 3},
+        hovertemplate="%{y}: target %{x:.0%}<extra></extra>",
+    )  # fmt: skip
+    figure.update_layout(**_LAYOUT, title=title, barmode="group")
+    # The bars' colours are the flows' own: a legend would name only the first flow's.
     figure.update_layout(
-        xaxis_title="share of items within SLA", yaxis_title=None, showlegend=False
-    )
+        xaxis_tickformat=".0%", xaxis_range=[0, 1.05], xaxis_title="share of items within SLA",
+        yaxis_title=None, yaxis_autorange="reversed", showlegend=False,
+    )  # fmt: skip
     return figure

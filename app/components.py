@@ -1,4 +1,4 @@
-"""Shared page pieces: tables with CSV export and record drill-down, metric help, tiles."""
+"""Shared page pieces: tables with CSV export and record drill-down, metric help."""
 
 from __future__ import annotations
 
@@ -62,46 +62,3 @@ def data_table(
 def open_record(system: str, record_id: str) -> None:
     """Switch to the record view of ``system``/``record_id``."""
     st.switch_page(RECORD_PAGE, query_params={"system": system, "id": record_id})
-
-
-def delta_text(value: float | None, prior: float | None, *, percent: bool = False) -> str | None:
-    """Week-over-week change as tile text (None without a week-old value)."""
-    if value is None or prior is None:
-        return None
-    change = value - prior
-    if percent:
-        return f"{change * 100:+.1f} pts vs last week"
-    return f"{change:+,.0f} vs last week"
-
-
-def tile(
-    column: Any,
-    label: str,
-    frame: Frame,
-    names: list[str],
-    help_text: str,
-    *,
-    mean: bool = False,
-) -> None:
-    """A KPI tile: latest value (summed over labels, or averaged) with its weekly change."""
-    rows = frame[frame["name"].isin(names)] if len(frame) else frame
-    if len(rows) == 0:
-        column.metric(label, "—", help=help_text)
-        return
-    values = rows["value"].astype(float)
-    priors = rows["prior"]
-    value = float(values.mean() if mean else values.sum())
-    prior = None
-    if priors.notna().all():
-        prior = float(priors.astype(float).mean() if mean else priors.astype(float).sum())
-    shown = f"{value:.1%}" if mean else f"{value:,.0f}"
-    delta = delta_text(value, prior, percent=mean)
-    unchanged = prior is not None and round(value - prior, 4) == 0
-    column.metric(
-        label,
-        shown,
-        delta="no change vs last week" if unchanged else delta,
-        delta_color="off" if unchanged else ("normal" if mean else "inverse"),
-        delta_arrow="off" if unchanged else "auto",
-        help=help_text,
-    )

@@ -1,14 +1,20 @@
-"""The exception table of a page with its actions: acknowledge, assign, resolve with a note."""
+"""The exception table of a page with its actions: one item with its timeline (acknowledge,
+assign, note, resolve), and many items at once."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Final
 
 import streamlit as st
 
 from app import actions
 from app.components import data_table, open_record
+from app.exception_bulk import bulk_form
+from app.exception_timeline import item_timeline
 from app.filters import wall_clock
 from app.navigation import PAGES, RECORD_PAGE
-from app.queries import records
+from app.queries import exceptions, records
 from app.queries.core import Frame, Window
 from app.text import plain
 from app.views import Reading, item_label, items_view, missing, when, words
@@ -16,6 +22,9 @@ from core.display import metric_title, money, object_title, short_id, system_tit
 from core.roles import Identity, NotAllowedError, Topic
 from core.source_links import source_record_url
 from metrics.exception_actions import ExceptionActionError
+from metrics.exception_outcome import Action, ActionOutcome
+
+NOBODY: Final = ""
 
 
 def page_path(topic: Topic) -> str:
@@ -33,52 +42,106 @@ def exception_panel(
     window: Window,
     reading: Reading,
 ) -> None:
-    """The open items, CSV, drill-down and an action form for one of them.
+    """The open items, CSV, drill-down; one item's timeline and actions; a bulk action.
 
     A deep link (``?item=`` with an item's number or fingerprint) shows that item first and
-    picks it in the action form.
+    picks it.
     """
     flash = st.session_state.pop(f"{key}.flash", None)
-    if flash:
-        st.success(str(flash), icon=":material/task_alt:")
+    if isinstance(flash, ActionOutcome):
+        if flash.changed:
+            st.success(plain(_flash(flash)), icon=":material/task_alt:")
+        else:
+            st.info(plain(flash.message), icon=":material/info:")
+        # After an action the notes start empty (set before their widgets are drawn).
+        st.session_state[f"{key}.note"] = ""
+        st.session_state[f"{key}.bulk.note"] = ""
     focus = focused_item(identity, window, reading)
     view, config = items_view(frame, page_path(topic), reading) if len(frame) else (None, None)
     data_table(frame, key, empty=empty, view=view, column_config=config)
     if frame is None or len(frame) == 0:
         return
-    labels = {int(row["id"]): item_label(row) for row in frame.to_dict("records")}
-    options = list(labels)
-    chosen = options.index(focus) if focus in labels else 0
-    with st.form(f"{key}.actions"):
-        st.markdown("**Act on an item**")
-        item = st.selectbox("Exception item", options, index=chosen, format_func=labels.__getitem__)
-        left, right = st.columns(2)
-        assignee = left.text_input("Assign to", placeholder="e.g. j.doe")
-        note = right.text_input("Resolution note", placeholder="what was done")
-        buttons = st.columns(4)
-        acknowledge = buttons[0].form_submit_button("Acknowledge")
-        assign = buttons[1].form_submit_button("Assign")
-        resolve = buttons[2].form_submit_button("Resolve with note")
-        drill = buttons[3].form_submit_button("Open record")
+    rows = {int(row["id"]): row for row in frame.to_dict("records")}
+    options = list(rows)
+    st.markdown("**Work on an item**")
+    item = st.selectbox(
+        "Exception item",
+        options,
+        index=options.index(focus) if focus in rows else 0,
+        format_func=lambda i: item_label(rows[i]),
+    )
     if item is None:
         return
+    people = exceptions.assignees(identity, window, topic)
+    # People act on the wall clock, the compute stamps its own instants: "ago" from the later.
+    now = replace(reading, now=max(wall_clock(), reading.now))
+    left, right = st.columns(2, gap="large")
+    with left:
+        item_timeline(identity, window, rows[item], now)
+    with right:
+        _item_form(identity, topic, key, rows[item], people)
+    st.divider()
+    bulk_form(identity, topic, frame, key, people, reading.now)
+
+
+def _item_form(
+    identity: Identity, topic: Topic, key: str, row: dict[str, Any], people: list[str]
+) -> None:
+    """Acknowledge, (un)assign, note or resolve the chosen item."""
+    current = "" if missing(row.get("assignee")) else str(row["assignee"])
+    choices = [NOBODY, *people, *([current] if current and current not in people else [])]
+    with st.form(f"{key}.actions"):
+        assignee = st.selectbox(
+            "Assignee",
+            choices,
+            index=choices.index(current),
+            format_func=lambda n: n or "Nobody",
+            help="Enabled syncwatch users who may work on this page's items; the person you "
+            "assign is told by Slack direct message.",
+        )
+        note = st.text_area(
+            "Note",
+            placeholder="What you found or did: needed to resolve, optional with the others",
+            height=90,
+            key=f"{key}.note",
+        )
+        buttons = st.container(horizontal=True)
+        acknowledge = buttons.form_submit_button("Acknowledge")
+        assign = buttons.form_submit_button("Assign")
+        add_note = buttons.form_submit_button("Add note")
+        resolve = buttons.form_submit_button("Resolve with note")
+        drill = buttons.form_submit_button("Open record")
     if drill:
-        row = frame.loc[frame["id"] == item].iloc[0]
         open_record(str(row["system"]), str(row["external_id"]))
-    action: actions.ExceptionAction | None = (
-        "acknowledge" if acknowledge else "assign" if assign else "resolve" if resolve else None
-    )
+    action: Action | None = (
+        "acknowledge" if acknowledge
+        else ("assign" if assignee else "unassign") if assign
+        else "note" if add_note
+        else "resolve" if resolve
+        else None
+    )  # fmt: skip
     if action is None:
         return
     try:
-        actions.exception_action(
-            identity, topic, int(item), action, wall_clock(), assignee=assignee, note=note
+        outcome = actions.exception_action(
+            identity, topic, [int(row["id"])], action, wall_clock(), assignee=assignee, note=note
         )
     except (ExceptionActionError, NotAllowedError) as exc:
         st.error(plain(str(exc)))
         return
-    st.session_state[f"{key}.flash"] = f"Item #{item}: {action} recorded in the audit log."
+    st.session_state[f"{key}.flash"] = outcome
     st.rerun()
+
+
+def _flash(outcome: ActionOutcome) -> str:
+    """What the person is told after an action that changed items: it is audited, and who hears
+    of an assignment."""
+    told = (
+        f" {outcome.assignee} is told by Slack direct message."
+        if outcome.action == "assign" and outcome.assignee != outcome.actor
+        else ""
+    )
+    return f"{outcome.message.removesuffix('.')}: recorded in the audit log.{told}"
 
 
 def focused_item(identity: Identity, window: Window, reading: Reading) -> int | None:
@@ -109,6 +172,7 @@ def item_card(row: dict[str, object], reading: Reading) -> None:
         facts += [
             f"Amount: {money(row['amount_minor'], row['currency'])}",
             f"Status: {words(row['status'])}",
+            f"Assigned to {'nobody' if missing(row.get('assignee')) else row['assignee']}",
             f"Open since {when(row['since'], reading)}",
         ]
         if not missing(row.get("resolved_at")):

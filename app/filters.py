@@ -8,6 +8,7 @@ from typing import Final
 import streamlit as st
 
 from app.queries.core import RANGES, Window, evaluated_at
+from core.display import system_title
 from core.roles import Identity
 from metrics.flows import FLOWS
 
@@ -23,7 +24,10 @@ def draw_filters() -> None:
         "Flow", [ALL, *FLOW_NAMES], key="filter.flow",
         format_func=lambda f: f if f == ALL else FLOWS[f].title,
     )  # fmt: skip
-    st.sidebar.selectbox("System", [ALL, *SYSTEMS], key="filter.system")
+    st.sidebar.selectbox(
+        "System", [ALL, *SYSTEMS], key="filter.system",
+        format_func=lambda s: s if s == ALL else system_title(s),
+    )  # fmt: skip
 
 
 def current_window(identity: Identity) -> Window:

@@ -21,10 +21,12 @@ ITEM_LINK_TEXT: Final = r"item=([^&#]+)"
 """LinkColumn display_text: the item number of an item address."""
 
 
-def record_href(system: str, external_id: str) -> str:
-    """The record view of ``system``/``external_id`` (relative to the dashboard's root)."""
+def record_href(system: str, external_id: str, text: str | None = None) -> str:
+    """The record view of ``system``/``external_id`` (relative to the dashboard's root),
+    shown as ``text`` (by default the shortened id)."""
     query = urlencode({"system": system, "id": external_id}, quote_via=quote)
-    return f"{RECORD_PATH}?{query}#{short_id(external_id)}"
+    shown = " ".join((text or "").split()) or short_id(external_id)
+    return f"{RECORD_PATH}?{query}#{shown}"
 
 
 def item_href(page_path: str, item_id: object) -> str:

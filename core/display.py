@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from numbers import Real
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -90,6 +90,11 @@ AGE_BUCKET_TITLES: Final[dict[str, str]] = {
     "1h_24h": "1 h – 1 day",
     "1d_7d": "1 – 7 days",
     "gt_7d": "over 7 days",
+}
+TEAM_TITLES: Final[dict[str, str]] = {
+    "finance": "Finance team",
+    "revops": "RevOps team",
+    "integration": "Integration team",
 }
 OBJECT_TITLES: Final[dict[str, str]] = {
     "account": "account",
@@ -187,6 +192,10 @@ def ago(instant: datetime | None, now: datetime) -> str:
     """How long before ``now`` ``instant`` was: ``2 h ago``, ``just now``; ``in 3 h`` ahead."""
     if instant is None:
         return MISSING
+    if instant.tzinfo is not None and now.tzinfo is not None:
+        # Python subtracts two datetimes of one zone on the wall clock, which is wrong across
+        # a daylight-saving change: compare the instants in UTC.
+        instant, now = instant.astimezone(UTC), now.astimezone(UTC)
     delta = (now - instant).total_seconds()
     if abs(delta) < 60:
         return "just now"
@@ -254,6 +263,11 @@ def age_bucket_title(bucket: object) -> str:
 def object_title(object_type: object) -> str:
     """A record kind in words: ``subscription_change`` → ``subscription change``."""
     return _words(object_type, OBJECT_TITLES)
+
+
+def team_title(owner: object) -> str:
+    """An owning team in words: ``revops`` → ``RevOps team``."""
+    return _words(owner, TEAM_TITLES)
 
 
 def short_id(value: object, *, head: int = 8, tail: int = 4) -> str:

@@ -32,7 +32,8 @@ TOPIC_ROLES: Final[dict[Topic, frozenset[Role]]] = {
     "revops": frozenset({"revops"}),
     "integration": frozenset({"integration"}),
     "alerts": frozenset({"integration"}),
-    "record": frozenset({"finance", "revops", "integration"}),
+    # Executives open the records behind the risks their overview lists.
+    "record": frozenset({"executive", "finance", "revops", "integration"}),
     "admin": frozenset(),
 }
 

@@ -65,6 +65,7 @@ class UserRow:
     failed_logins: int
     last_failed_at: datetime | None
     created_at: datetime
+    email: str | None = None
 
 
 def lockout(failed_logins: int) -> timedelta:
@@ -81,6 +82,18 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+def _granted(roles: Iterable[str]) -> list[Role]:
+    """The roles to store, sorted; ``UserError`` for an unknown role or none at all."""
+    wanted = set(roles)
+    granted = sorted(valid_roles(wanted))
+    unknown = sorted(wanted - set(granted))
+    if unknown:
+        raise UserError(f"unknown role(s): {', '.join(unknown)}")
+    if not granted:
+        raise UserError("give the user at least one role")
+    return granted
+
+
 def add_user(
     conn: psycopg.Connection[Any],
     name: str,
@@ -89,29 +102,28 @@ def add_user(
     *,
     actor: str,
     at: datetime,
+    email: str | None = None,
 ) -> None:
-    """Create ``name`` (or replace its password and roles) and audit it."""
-    granted = sorted(valid_roles(roles))
-    unknown = sorted(set(roles) - set(granted))
-    if unknown:
-        raise UserError(f"unknown role(s): {', '.join(unknown)}")
-    if not granted:
-        raise UserError("give the user at least one role")
+    """Create ``name`` (or replace its password, roles and e-mail address) and audit it."""
+    granted = _granted(roles)
+    address = _email(email)
     if not name.strip():
         raise UserError("the user name must not be empty")
     if len(name) > MAX_NAME_LENGTH:
         raise UserError(f"the user name must be at most {MAX_NAME_LENGTH} characters")
     with conn.transaction():
+        _check_email_free(conn, name, address)
         conn.execute(
-            "INSERT INTO app_user (name, password_hash, roles, created_at) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-            "password_hash = EXCLUDED.password_hash, roles = EXCLUDED.roles",
-            (name, hash_password(password), granted, at),
+            "INSERT INTO app_user (name, password_hash, roles, created_at, email) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
+            "password_hash = EXCLUDED.password_hash, roles = EXCLUDED.roles, "
+            "email = coalesce(EXCLUDED.email, app_user.email)",
+            (name, hash_password(password), granted, at, address),
         )
         conn.execute("DELETE FROM sign_in_throttle WHERE name = %s", (name,))
         record_action(
             conn, actor=actor, action="user.add", target_type="app_user", target_id=name,
-            details={"roles": granted}, at=at,
+            details={"roles": granted, **({"email": address} if address else {})}, at=at,
         )  # fmt: skip
 
 
@@ -123,24 +135,79 @@ def create_user(
     *,
     actor: str,
     at: datetime,
+    email: str | None = None,
 ) -> None:
     """Create a new user ``name``; an existing name is refused, never overwritten."""
     if conn.execute("SELECT 1 FROM app_user WHERE name = %s", (name,)).fetchone():
         raise UserError(f"a user named {name!r} already exists: change its roles or password")
-    add_user(conn, name, password, roles, actor=actor, at=at)
+    add_user(conn, name, password, roles, actor=actor, at=at, email=email)
+
+
+def _email(value: str | None) -> str | None:
+    """A plausible e-mail address, trimmed (None or blank: none); ``UserError`` otherwise."""
+    if value is None or not value.strip():
+        return None
+    address = value.strip()
+    local, at_sign, domain = address.rpartition("@")
+    if (
+        not at_sign
+        or not local
+        or "." not in domain
+        or len(address) > MAX_NAME_LENGTH
+        or any(c.isspace() for c in address)
+    ):
+        raise UserError(f"{address!r} is not an e-mail address (e.g. alice@example.com)")
+    return address
+
+
+def _check_email_free(conn: psycopg.Connection[Any], name: str, email: str | None) -> None:
+    if email is None:
+        return
+    other = conn.execute(
+        "SELECT name FROM app_user WHERE lower(email) = lower(%s) AND name <> %s", (email, name)
+    ).fetchone()
+    if other is not None:
+        raise UserError(f"{email} is already the e-mail address of the user {other[0]!r}")
+
+
+def set_email(
+    conn: psycopg.Connection[Any], name: str, email: str | None, *, actor: str, at: datetime
+) -> None:
+    """Set (or with None, clear) the e-mail address of ``name`` and audit it."""
+    address = _email(email)
+    with conn.transaction():
+        _check_email_free(conn, name, address)
+        row = conn.execute(
+            "SELECT email FROM app_user WHERE name = %s FOR UPDATE", (name,)
+        ).fetchone()
+        if row is None:
+            raise UserError(f"no user named {name!r}")
+        conn.execute("UPDATE app_user SET email = %s WHERE name = %s", (address, name))
+        record_action(
+            conn, actor=actor, action="user.email", target_type="app_user", target_id=name,
+            details={"from": row[0], "to": address}, at=at,
+        )  # fmt: skip
+
+
+def user_email(conn: psycopg.Connection[Any], name: str) -> str | None:
+    """The e-mail address of the user ``name``, if one is set."""
+    row = conn.execute("SELECT email FROM app_user WHERE name = %s", (name,)).fetchone()
+    return None if row is None else row[0]
+
+
+def user_by_email(conn: psycopg.Connection[Any], email: str) -> str | None:
+    """The name of the user with this e-mail address (any case), if there is one."""
+    row = conn.execute(
+        "SELECT name FROM app_user WHERE lower(email) = lower(%s)", (email.strip(),)
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def set_roles(
     conn: psycopg.Connection[Any], name: str, roles: Iterable[str], *, actor: str, at: datetime
 ) -> None:
     """Replace the roles of ``name`` and audit the change (old and new roles)."""
-    wanted = list(roles)
-    granted = sorted(valid_roles(wanted))
-    unknown = sorted(set(wanted) - set(granted))
-    if unknown:
-        raise UserError(f"unknown role(s): {', '.join(unknown)}")
-    if not granted:
-        raise UserError("give the user at least one role")
+    granted = _granted(roles)
     with conn.transaction():
         row = conn.execute(
             "SELECT roles FROM app_user WHERE name = %s FOR UPDATE", (name,)
@@ -188,9 +255,10 @@ def list_users(conn: psycopg.Connection[Any]) -> list[UserRow]:
     """Every local user, by name."""
     rows = conn.execute(
         "SELECT u.name, u.roles, u.disabled, coalesce(t.failed_logins, 0), t.last_failed_at, "
-        "u.created_at FROM app_user u LEFT JOIN sign_in_throttle t USING (name) ORDER BY u.name"
+        "u.created_at, u.email FROM app_user u LEFT JOIN sign_in_throttle t USING (name) "
+        "ORDER BY u.name"
     ).fetchall()
-    return [UserRow(n, tuple(r), d, f, lf, c) for n, r, d, f, lf, c in rows]
+    return [UserRow(n, tuple(r), d, f, lf, c, e) for n, r, d, f, lf, c, e in rows]
 
 
 def sign_in(conn: psycopg.Connection[Any], name: str, password: str, at: datetime) -> SignIn:

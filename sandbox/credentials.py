@@ -17,6 +17,7 @@ _DEMO_NS_TOKEN_SECRET = "sandbox-netsuite-token-secret"  # noqa: S105
 _DEMO_NS_BEARER = "sandbox-netsuite-oauth2-access-token"
 _DEMO_ZD_TOKEN = "sandbox-zendesk-api-token"  # noqa: S105
 _DEMO_SLACK_TOKEN = "xoxb-sandbox-demo-bot-token"  # noqa: S105
+_DEMO_SLACK_APP_TOKEN = "xapp-sandbox-demo-app-token"  # noqa: S105
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +69,5 @@ class SandboxCredentials:
     netsuite: NetSuiteCredentials = field(default_factory=NetSuiteCredentials)
     zendesk: ZendeskCredentials = field(default_factory=ZendeskCredentials)
     slack_token: str = field(default=_DEMO_SLACK_TOKEN, repr=False)
+    slack_app_token: str = field(default=_DEMO_SLACK_APP_TOKEN, repr=False)
+    """The Slack app-level token that opens Socket Mode (button clicks reach the app over it)."""

@@ -28,6 +28,7 @@ from sandbox.logwriter import MiddlewareLogWriter, claim_log_folder
 from sandbox.netsuite.app import create_netsuite_app
 from sandbox.runtime import run_servers
 from sandbox.salesforce.app import create_salesforce_app
+from sandbox.slack_people import DEMO_PEOPLE
 from sandbox.slack_standin import SlackStandIn
 from sandbox.stripe.app import create_stripe_app
 from sandbox.zendesk.app import create_zendesk_app
@@ -96,7 +97,12 @@ def build_apps(
             credentials.zendesk.api_token,
             export_per_minute=profile.zendesk_export_per_minute,
         ),
-        "slack": SlackStandIn(credentials.slack_token, channels=SLACK_CHANNELS).app,
+        "slack": SlackStandIn(
+            credentials.slack_token,
+            channels=SLACK_CHANNELS,
+            users=DEMO_PEOPLE,
+            app_token=credentials.slack_app_token,
+        ).app,
         "ecb": create_ecb_app(world, clock, (spec.now - profile.history).date()),
     }
 

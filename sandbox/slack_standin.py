@@ -7,134 +7,62 @@ It serves ``/<method>`` under a base path (``/api`` by default, so a client's ``
 429 with ``Retry-After``, a 5xx before or after storing the message, or to drop the connection
 after storing it (the ambiguous failures a sender must not turn into duplicates). Block Kit
 payloads are checked against Slack's published limits and refused with ``invalid_blocks``.
+
+It also plays the people in the workspace (``users.info``, ``users.lookupByEmail``, direct
+messages through ``conversations.open``) and their clicks on a stored message's buttons: a
+signed ``block_actions`` request posted to the app's interactivity URL, or an ``interactive``
+envelope over Socket Mode (``apps.connections.open`` with the app-level token); what the app
+answers on the click's ``response_url`` is kept. ``POST /standin/click`` with
+``{"channel", "action_id", "user"}`` clicks for the demo.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import threading
+import uuid
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.routing import Route, WebSocketRoute
 
 from sandbox.block_kit import block_kit_problems
+from sandbox.slack_clicks import APP_ID, Interaction, block_actions, deliver, pressed, sign
+from sandbox.slack_faults import (
+    ApiError,
+    Channel,
+    DropConnection,
+    Fault,
+    JsonObject,
+    RateLimited,
+    RecordedCall,
+    ServerError,
+    SlackError,
+    TruncatedResponse,
+)
+from sandbox.slack_history import history, listing, replies
+from sandbox.slack_people import TEAM_ID, Directory, StandInUser
+from sandbox.slack_socket import PATH as SOCKET_PATH
+from sandbox.slack_socket import SocketModeServer
 
-JsonObject = dict[str, Any]
+__all__ = [
+    "DropConnection",
+    "RateLimited",
+    "RecordedCall",
+    "ServerError",
+    "SlackError",
+    "SlackStandIn",
+    "StandInUser",
+]
 
-TEAM_ID = "T0SANDBOX"
 BOT_USER_ID = "U0SYNCWATCH"
 BOT_ID = "B0SYNCWATCH"
 MAX_TEXT = 40_000
-
-
-@dataclass(frozen=True, slots=True)
-class SlackError:
-    """Answer HTTP 200 with ``{"ok": false, "error": error}`` (nothing is stored)."""
-
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimited:
-    """Answer HTTP 429 with ``Retry-After`` (nothing is stored)."""
-
-    retry_after: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class ServerError:
-    """Answer a 5xx; with ``after_storing`` the call takes effect first (an ambiguous failure)."""
-
-    status: int = 500
-    after_storing: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class DropConnection:
-    """Take effect, then break the connection mid-answer (the client cannot know it worked)."""
-
-
-Fault = SlackError | RateLimited | ServerError | DropConnection
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedCall:
-    """One request as the stand-in saw it and what it answered (``None`` when dropped)."""
-
-    method: str
-    params: JsonObject
-    status: int
-    response: JsonObject | None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the call succeeded and the client received the success."""
-        return self.status == 200 and bool(self.response and self.response.get("ok"))
-
-
-@dataclass
-class Channel:
-    """A conversation with its messages in posting order."""
-
-    id: str
-    name: str
-    archived: bool = False
-    member: bool = True
-    messages: list[JsonObject] = field(default_factory=list)
-
-
-class _ApiError(Exception):
-    def __init__(self, error: str, detail: list[str] | None = None) -> None:
-        super().__init__(error)
-        self.error = error
-        self.detail = detail or []
-
-
-class _TruncatedResponse(Response):
-    """Headers promising a body that never fully arrives; the server then closes the socket."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"512")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b'{"ok": true, "ch', "more_body": True})
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)[1])
-    except (ValueError, IndexError, UnicodeDecodeError):
-        raise _ApiError("invalid_cursor") from None
-
-
-def _page(items: list[JsonObject], params: JsonObject, key: str) -> JsonObject:
-    start = _offset(params.get("cursor"))
-    limit = max(1, min(int(params.get("limit") or 100), 1000))
-    chunk = items[start : start + limit]
-    more = start + limit < len(items)
-    return {
-        "ok": True,
-        key: chunk,
-        "has_more": more,
-        "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""},
-    }
-
-
-def _flag(value: Any) -> bool:
-    return str(value).lower() in ("1", "true")
 
 
 class SlackStandIn:
@@ -147,8 +75,21 @@ class SlackStandIn:
         channels: tuple[str, ...] = ("alerts",),
         base_path: str = "/api",
         first_ts: int = 1_764_000_000,
+        users: tuple[StandInUser, ...] = (),
+        app_token: str | None = None,
+        signing_secret: str | None = None,
+        interactivity_url: str | None = None,
     ) -> None:
         self.token = token
+        self.app_token = app_token
+        self.signing_secret = signing_secret
+        self.interactivity_url = interactivity_url
+        """Where the app wants clicks posted (its Slack app's interactivity request URL)."""
+        self.address: str | None = None
+        """Where this stand-in answers (learnt from the first request when not set)."""
+        self.directory = Directory(users)
+        self.socket_mode = SocketModeServer(APP_ID)
+        self._answers: list[JsonObject] = []
         self._lock = threading.Lock()
         self._channels: dict[str, Channel] = {}
         self._calls: list[RecordedCall] = []
@@ -158,8 +99,14 @@ class SlackStandIn:
         self._first_ts = first_ts
         for name in channels:
             self.add_channel(name)
-        route = Route(base_path.rstrip("/") + "/{method}", self._handle, methods=["GET", "POST"])
-        self.app = Starlette(routes=[route])
+        self.app = Starlette(
+            routes=[
+                Route(base_path.rstrip("/") + "/{method}", self._handle, methods=["GET", "POST"]),
+                WebSocketRoute(SOCKET_PATH, self.socket_mode.endpoint),
+                Route("/actions/{hook:path}", self._answered, methods=["POST"]),
+                Route("/standin/click", self._demo_click, methods=["POST"]),
+            ]
+        )
 
     # -- programming the stand-in (called from the test's thread) ----------------------------
 
@@ -196,10 +143,101 @@ class SlackStandIn:
         with self._lock:
             return self._find(name).id
 
+    def add_user(self, user: StandInUser) -> None:
+        """Add (or replace) a member of the workspace."""
+        with self._lock:
+            self.directory.add(user)
+
+    # -- people clicking (called from any thread but the server's) ---------------------------
+
+    def press(
+        self,
+        channel: str,
+        action_id: str,
+        *,
+        user: str,
+        ts: str | None = None,
+        secret: str | None = None,
+        unsigned: bool = False,
+        signed_at: float | None = None,
+    ) -> Interaction:
+        """The request Slack sends when ``user`` presses button ``action_id`` on the newest
+        message of ``channel`` carrying it (or the one at ``ts``), signed with ``secret`` (by
+        default the app's signing secret) at ``signed_at`` (by default now)."""
+        with self._lock:
+            found = self._find(channel)
+            message = next(
+                (m for m in reversed(found.messages) if ts in (None, m["ts"])
+                 and m.get("thread_ts", m["ts"]) == m["ts"] and _has(m, action_id)), None,
+            )  # fmt: skip
+            if message is None:
+                raise ApiError("message_not_found")
+            person = self.directory.users.get(user)
+            if person is None:
+                raise ApiError("user_not_found")
+            snapshot: JsonObject = json.loads(json.dumps(message))
+            if self.address is None:
+                raise RuntimeError("the stand-in has not been reached yet: set its address")
+            hook = f"{self.address}/actions/{TEAM_ID}/{uuid.uuid4().hex}"
+            payload = block_actions(found, snapshot, action_id, person, hook)
+        key = None if unsigned else (secret or self.signing_secret)
+        if key is None and not unsigned:
+            raise RuntimeError("no signing secret: give the stand-in the app's")
+        return sign(payload, key, signed_at=signed_at)
+
+    def deliver(self, interaction: Interaction) -> int:
+        """Post ``interaction`` to the app's interactivity URL; the HTTP status it answered."""
+        if self.interactivity_url is None:
+            raise RuntimeError("no interactivity URL: the app receives clicks over Socket Mode")
+        return deliver(interaction, self.interactivity_url)
+
+    def click(self, channel: str, action_id: str, *, user: str, ts: str | None = None) -> int:
+        """``user`` presses the button over HTTP, signed as Slack signs; the status answered."""
+        return self.deliver(self.press(channel, action_id, user=user, ts=ts))
+
+    def click_over_socket(
+        self, channel: str, action_id: str, *, user: str, ts: str | None = None
+    ) -> str:
+        """``user`` presses the button, sent as a Socket Mode envelope; its acknowledged id."""
+        interaction = self.press(channel, action_id, user=user, ts=ts, unsigned=True)
+        return self.socket_mode.send(interaction.payload)
+
+    def answers(self) -> list[JsonObject]:
+        """What the app posted to clicks' response URLs, oldest first."""
+        with self._lock:
+            return [dict(a) for a in self._answers]
+
     # -- serving -----------------------------------------------------------------------------
+
+    async def _answered(self, request: Request) -> Response:
+        body = json.loads(await request.body() or b"{}")
+        with self._lock:
+            self._answers.append(body if isinstance(body, dict) else {"body": body})
+        return PlainTextResponse("ok")
+
+    async def _demo_click(self, request: Request) -> Response:
+        self._learn_address(request)
+        asked = await request.json()
+        person = next((u.id for u in self.directory.users.values()
+                       if asked.get("user") in (u.id, u.name)), "")  # fmt: skip
+        args = (str(asked.get("channel", "")), str(asked.get("action_id", "")))
+        ts = asked.get("ts")
+        try:
+            if self.socket_mode.connections:
+                sent = await run_in_threadpool(self.click_over_socket, *args, user=person, ts=ts)
+                return JSONResponse({"ok": True, "envelope_id": sent})
+            status = await run_in_threadpool(self.click, *args, user=person, ts=ts)
+        except (ApiError, RuntimeError, OSError) as exc:
+            return JSONResponse({"ok": False, "error": str(exc)})
+        return JSONResponse({"ok": True, "status": status})
+
+    def _learn_address(self, request: Request) -> None:
+        if self.address is None:
+            self.address = str(request.base_url).rstrip("/")
 
     async def _handle(self, request: Request) -> Response:
         method = request.path_params["method"]
+        self._learn_address(request)
         params = await self._params(request)
         with self._lock:
             queued = self._faults.get(method)
@@ -214,10 +252,10 @@ class SlackStandIn:
         if isinstance(fault, SlackError):
             return self._answer(method, params, 200, {"ok": False, "error": fault.error})
         try:
-            self._authenticate(request)
+            self._authenticate(request, method)
             with self._lock:
-                body = self._dispatch(method, params)
-        except _ApiError as exc:
+                body = self._dispatch(method, params, request.headers.get("host", ""))
+        except ApiError as exc:
             error: JsonObject = {"ok": False, "error": exc.error}
             if exc.detail:
                 error["response_metadata"] = {"messages": exc.detail}
@@ -226,7 +264,7 @@ class SlackStandIn:
             return self._answer(method, params, fault.status, None, text="upstream failure")
         if isinstance(fault, DropConnection):
             self._record(method, params, 200, None)
-            return _TruncatedResponse()
+            return TruncatedResponse()
         return self._answer(method, params, 200, body)
 
     async def _params(self, request: Request) -> JsonObject:
@@ -242,12 +280,17 @@ class SlackStandIn:
             params.update(dict(await request.form()))
         return params
 
-    def _authenticate(self, request: Request) -> None:
+    def _authenticate(self, request: Request, method: str) -> None:
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer "):
-            raise _ApiError("not_authed")
-        if header.removeprefix("Bearer ") != self.token:
-            raise _ApiError("invalid_auth")
+            raise ApiError("not_authed")
+        # Socket Mode URLs are issued to the app-level token alone, every other method to the
+        # bot token.
+        wanted = self.app_token if method == "apps.connections.open" else self.token
+        if wanted is None:
+            raise ApiError("not_allowed_token_type")
+        if header.removeprefix("Bearer ") != wanted:
+            raise ApiError("invalid_auth")
 
     def _record(
         self, method: str, params: JsonObject, status: int, body: JsonObject | None
@@ -272,18 +315,24 @@ class SlackStandIn:
 
     # -- the methods (called with the lock held) ---------------------------------------------
 
-    def _dispatch(self, method: str, params: JsonObject) -> JsonObject:
+    def _dispatch(self, method: str, params: JsonObject, host: str) -> JsonObject:
+        if method == "apps.connections.open":
+            return self.socket_mode.open(host)
+        if method == "conversations.open":
+            return self.directory.open_conversation(params, self._channels)
         handlers = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
-            "conversations.history": self._history,
-            "conversations.replies": self._replies,
-            "conversations.list": self._list,
+            "conversations.history": lambda p: history(self._find_by_id(p.get("channel")), p),
+            "conversations.replies": lambda p: replies(self._find_by_id(p.get("channel")), p),
+            "conversations.list": lambda p: listing(list(self._channels.values()), p),
+            "users.info": self.directory.info,
+            "users.lookupByEmail": self.directory.lookup_by_email,
         }
         handler = handlers.get(method)
         if handler is None:
-            raise _ApiError("unknown_method")
+            raise ApiError("unknown_method")
         return handler(params)
 
     def _find(self, channel: str) -> Channel:
@@ -292,12 +341,12 @@ class SlackStandIn:
         for candidate in self._channels.values():
             if candidate.name == channel.lstrip("#"):
                 return candidate
-        raise _ApiError("channel_not_found")
+        raise ApiError("channel_not_found")
 
     def _find_by_id(self, channel: Any) -> Channel:
         # Slack reads conversation history and edits messages by channel id only.
         if not isinstance(channel, str) or channel not in self._channels:
-            raise _ApiError("channel_not_found")
+            raise ApiError("channel_not_found")
         return self._channels[channel]
 
     def _next_ts(self) -> str:
@@ -310,13 +359,13 @@ class SlackStandIn:
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
         if not text and not blocks:
-            raise _ApiError("no_text")
+            raise ApiError("no_text")
         if len(text) > MAX_TEXT:
-            raise _ApiError("msg_too_long")
+            raise ApiError("msg_too_long")
         if blocks is not None:
             problems = block_kit_problems(blocks)
             if problems:
-                raise _ApiError("invalid_blocks", problems)
+                raise ApiError("invalid_blocks", problems)
         return text, blocks
 
     def _auth_test(self, params: JsonObject) -> JsonObject:
@@ -328,13 +377,13 @@ class SlackStandIn:
     def _post_message(self, params: JsonObject) -> JsonObject:
         channel = self._find(str(params.get("channel", "")))
         if channel.archived:
-            raise _ApiError("is_archived")
+            raise ApiError("is_archived")
         if not channel.member:
-            raise _ApiError("not_in_channel")
+            raise ApiError("not_in_channel")
         text, blocks = self._check_content(params)
         thread_ts = params.get("thread_ts")
         if thread_ts and not any(m["ts"] == thread_ts for m in channel.messages):
-            raise _ApiError("thread_not_found")
+            raise ApiError("thread_not_found")
         ts = self._next_ts()
         message: JsonObject = {
             "type": "message", "ts": ts, "text": text, "user": BOT_USER_ID, "bot_id": BOT_ID,
@@ -355,7 +404,7 @@ class SlackStandIn:
         channel = self._find_by_id(params.get("channel"))
         target = next((m for m in channel.messages if m["ts"] == params.get("ts")), None)
         if target is None:
-            raise _ApiError("message_not_found")
+            raise ApiError("message_not_found")
         text, blocks = self._check_content(params)
         target["text"] = text
         if blocks is not None:
@@ -366,36 +415,10 @@ class SlackStandIn:
             "message": dict(target),
         }  # fmt: skip
 
-    def _visible(self, message: JsonObject, params: JsonObject) -> JsonObject:
-        if _flag(params.get("include_all_metadata")):
-            return dict(message)
-        return {k: v for k, v in message.items() if k != "metadata"}
 
-    def _history(self, params: JsonObject) -> JsonObject:
-        channel = self._find_by_id(params.get("channel"))
-        oldest = float(params.get("oldest") or 0)
-        top = [
-            self._visible(m, params)
-            for m in reversed(channel.messages)
-            if m.get("thread_ts", m["ts"]) == m["ts"] and float(m["ts"]) > oldest
-        ]
-        return _page(top, params, "messages")
-
-    def _replies(self, params: JsonObject) -> JsonObject:
-        channel = self._find_by_id(params.get("channel"))
-        ts = params.get("ts")
-        thread = [
-            self._visible(m, params)
-            for m in channel.messages
-            if m["ts"] == ts or m.get("thread_ts") == ts
-        ]
-        if not thread:
-            raise _ApiError("thread_not_found")
-        return _page(thread, params, "messages")
-
-    def _list(self, params: JsonObject) -> JsonObject:
-        channels: list[JsonObject] = [
-            {"id": c.id, "name": c.name, "is_archived": c.archived, "is_member": c.member}
-            for c in self._channels.values()
-        ]
-        return _page(channels, params, "channels")
+def _has(message: JsonObject, action_id: str) -> bool:
+    try:
+        pressed(message, action_id)
+    except ApiError:
+        return False
+    return True

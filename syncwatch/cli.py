@@ -20,6 +20,7 @@ from syncwatch.commands import (
     collect,
     dashboard,
     demo,
+    exceptions,
     fx,
     matches,
     metrics,
@@ -48,7 +49,7 @@ app.add_typer(collect.sources_app, name="sources")
 app.command()(collect.collect)
 app.command()(metrics.compute)
 app.command()(metrics.status)
-app.command()(metrics.exceptions)
+app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(notify.app, name="notify")
 app.add_typer(report.app, name="report")

@@ -36,6 +36,7 @@ from core.database import Database
 from core.embedded import EmbeddedPostgres
 from core.errors import SyncwatchError
 from core.users import add_user
+from sandbox.slack_people import DEMO_PEOPLE
 
 DEMO_DATABASE = "syncwatch_demo"
 DEMO_USERS: dict[str, list[str]] = {
@@ -148,9 +149,13 @@ class DemoStack:
             self.embedded = db.embedded
             db = Database(db.embedded.fresh_database(DEMO_DATABASE), embedded=db.embedded)
         migrations.upgrade(db)
+        # Each demo user has the e-mail address of a member of the Slack stand-in's workspace,
+        # so their clicks on the alert buttons there act as them.
+        emails = {person.name: person.email for person in DEMO_PEOPLE}
         with db.connection() as conn:
             for user, roles in DEMO_USERS.items():
-                add_user(conn, user, demo_password(user), roles, actor="demo", at=at)
+                add_user(conn, user, demo_password(user), roles, actor="demo", at=at,
+                         email=emails.get(user))  # fmt: skip
         config = work / "syncwatch.yaml"
         effective = self.effective_settings(settings)
         document = effective.model_dump(mode="json", by_alias=True, exclude={"env_file"})

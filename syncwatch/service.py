@@ -4,7 +4,8 @@ Each source is polled at its own interval, metrics are computed soon after new d
 (and at least every ``COMPUTE_EVERY``), alerts are evaluated after each compute, the outbox is
 drained, history is rolled up, match suggestions are refreshed, the weekly report goes out on
 its cron and, with ``fx.source`` set, the ECB reference rates are loaded at start and on their
-cron. A job
+cron. With ``slack.interactivity`` configured it also receives the clicks on alerts' Slack
+buttons (an HTTP endpoint, or a Socket Mode connection). A job
 never runs twice at once: APScheduler allows one instance per process and coalesces missed runs
 into one, and a PostgreSQL advisory lock per job keeps two ``syncwatch run`` processes on one
 database from running the same job together. Polls, rollups and match refreshes also run once
@@ -34,7 +35,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import Counter, Histogram
 
 from alerts.engine import evaluate_alerts
+from alerts.freshness import ServiceClock
 from alerts.outbox import deliver_due
+from alerts.slack_interactivity import Interactivity, start_interactivity
 from alerts.weekly_message import send_weekly_report
 from collectors.errors import PollStoppedError
 from collectors.registry import build_connector
@@ -105,6 +108,10 @@ class Service:
         """The jobs a stop interrupted (each resumes from its last committed page)."""
         self._running: set[str] = set()
         self._idle = threading.Condition()
+        self.interactivity: Interactivity | None = None
+        """What receives clicks on Slack's alert buttons, once started (when configured)."""
+        self.evaluating = ServiceClock.of(clock)
+        """What alert evaluations know of this service: its start (set by ``start``), its pace."""
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -138,7 +145,11 @@ class Service:
         ]
 
     def start(self) -> None:
-        """Register the jobs (each first run is due at once, except the weekly report's)."""
+        """Register the jobs (each first run is due at once, except the weekly report's) and
+        start receiving Slack's button clicks when configured."""
+        self.interactivity = start_interactivity(self.db, self.settings, self.clock)
+        # Freshness waits for each source's first poll from here (alerts.freshness).
+        self.evaluating = ServiceClock.of(self.clock, started_at=self.clock.now())
         now = datetime.now(UTC)
         for job in self.jobs():
             at_start = job.at_start
@@ -167,6 +178,8 @@ class Service:
         """
         with self._idle:
             self.stopping.set()
+        if self.interactivity is not None:
+            self.interactivity.stop()
         # Not waiting here: a job blocked in a long query or request must not hold the stop.
         self.scheduler.shutdown(wait=False)
         with self._idle:
@@ -310,7 +323,7 @@ class Service:
         finally:
             # Alerts are evaluated even when the compute fails: that is when "metrics are not
             # being computed" must be able to fire.
-            evaluate_alerts(self.db, self.settings, now)
+            evaluate_alerts(self.db, self.settings, now, self.evaluating)
 
     def _deliver(self) -> None:
         deliver_due(self.db, self.settings, self.clock.now())

@@ -47,6 +47,9 @@ def _add_user(identity: Identity) -> None:
         left, right = st.columns(2)
         name = left.text_input("User name")
         roles = right.multiselect("Roles", list(ROLES), format_func=_ROLE_NAMES.__getitem__)
+        email = st.text_input(
+            "E-mail (optional)", help="The address Slack knows them by, so they can act on alerts."
+        )
         first, second = st.columns(2)
         password = first.text_input("Password", type="password")
         again = second.text_input("Password again", type="password")
@@ -57,12 +60,16 @@ def _add_user(identity: Identity) -> None:
         st.error("The two passwords differ: type the same password twice.")
         return
     _done(
-        lambda: actions.create_user(identity, name, password, list(roles), wall_clock()),
+        lambda: actions.create_user(
+            identity, name, password, list(roles), wall_clock(), email.strip()
+        ),
         f"{name.strip()} added.",
     )
 
 
-def _change_user(identity: Identity, names: list[str], roles_of: dict[str, list[str]]) -> None:
+def _change_user(
+    identity: Identity, names: list[str], roles_of: dict[str, list[str]], emails: dict[str, str]
+) -> None:
     name = st.selectbox("User", names, key="admin.users.pick")
     if name is None:
         return
@@ -92,6 +99,18 @@ def _change_user(identity: Identity, names: list[str], roles_of: dict[str, list[
                 lambda: actions.reset_user_password(identity, name, password, wall_clock()),
                 f"Password of {name} reset; any sign-in pause is lifted.",
             )
+    with st.form("admin.users.email"):
+        st.markdown("**E-mail**")
+        email = st.text_input(
+            "E-mail", value=emails.get(name, ""), label_visibility="collapsed",
+            key=f"admin.users.email.{name}",
+        )  # fmt: skip
+        save_email = st.form_submit_button("Save e-mail")
+    if save_email:
+        _done(
+            lambda: actions.set_user_email(identity, name, email.strip(), wall_clock()),
+            f"E-mail of {name} saved.",
+        )
     left, right = st.columns(2)
     if left.button("Disable sign-in", key="admin.users.disable"):
         _done(
@@ -111,6 +130,7 @@ def _readable(users: Frame) -> Frame:
     return pd.DataFrame(
         {
             "User": users["name"],
+            "E-mail": [display.MISSING if pd.isna(e) else str(e) for e in users["email"]],
             "Roles": [
                 ", ".join(_ROLE_NAMES.get(r, r) for r in str(roles).split(", ") if r)
                 for roles in users["roles"]
@@ -150,7 +170,12 @@ def main() -> None:
                 str(n): [r for r in str(roles).split(", ") if r]
                 for n, roles in zip(users["name"], users["roles"], strict=True)
             }
-            _change_user(identity, list(roles_of), roles_of)
+            emails = {
+                str(n): str(e)
+                for n, e in zip(users["name"], users["email"], strict=True)
+                if not pd.isna(e)
+            }
+            _change_user(identity, list(roles_of), roles_of, emails)
     st.subheader("Roles from the proxy or OIDC")
     mapped = {k: list(v) for k, v in runtime().settings.auth.roles.items()}
     if mapped:

@@ -12,6 +12,7 @@ import streamlit as st
 from alerts.acknowledgements import AckAction
 from alerts.defaults import effective_rules
 from app import actions
+from app.alert_tables import alerts_view, labels_words, silences_view
 from app.components import data_table, help_line
 from app.filters import current_window, wall_clock
 from app.queries import integration
@@ -19,6 +20,7 @@ from app.queries.core import Frame, Window
 from app.runtime import runtime
 from app.session import page_guard
 from app.text import plain
+from app.views import Reading
 from core.display import ago, instant, metric_value
 from core.errors import SyncwatchError
 from core.roles import Identity, NotAllowedError, may_acknowledge_alerts
@@ -60,7 +62,6 @@ def _alert_card(
     identity: Identity, row: Any, titles: dict[str, str], zone: ZoneInfo, now: datetime
 ) -> None:
     """One open alert: what breached, since when, who is on it, and the button to say so."""
-    labels = ", ".join(f"{k} {v}" for k, v in sorted(row.labels.items()))
     value = (
         "—" if pd.isna(row.value) else metric_value(float(row.value), row.unit or "", row.labels)
     )
@@ -68,8 +69,12 @@ def _alert_card(
     by, acked_at = row.acknowledged_by, _when(row.acknowledged_at)
     with st.container(border=True):
         text, button = st.columns([5, 1], vertical_alignment="center")
-        text.markdown(f"**{plain(titles.get(row.rule, row.rule))}** · {plain(labels or 'all')}")
+        text.markdown(
+            f"**{plain(titles.get(row.rule, row.rule))}** · {plain(labels_words(row.labels))}"
+        )
         stale = " · no fresh data: held, not resolved" if row.state == "stale" else ""
+        if _when(row.flapping_since) is not None:
+            stale += " · flapping: Slack hears no more of it until it is stable again"
         text.caption(
             plain(f"Alert #{row.id} · rule {row.rule} · severity {row.severity} · now {value} · "
                   f"firing since {since}{stale}")
@@ -98,7 +103,9 @@ def _alert_card(
                 st.rerun()
 
 
-def _open_alerts(identity: Identity, shown: Frame, now: datetime) -> None:
+def _open_alerts(
+    identity: Identity, shown: Frame, titles: dict[str, str], reading: Reading
+) -> None:
     """The open alerts, one card each, with their acknowledgement."""
     st.subheader("Firing alerts: who is on them")
     help_line(
@@ -109,10 +116,8 @@ def _open_alerts(identity: Identity, shown: Frame, now: datetime) -> None:
     if len(firing) == 0:
         st.info("No alert is firing.", icon=":material/check_circle:")
         return
-    settings = runtime().settings
-    titles = {r.name: r.title or r.describe() for r in effective_rules(settings)}
     for row in firing.itertuples():
-        _alert_card(identity, row, titles, settings.zone, now)
+        _alert_card(identity, row, titles, reading.zone, reading.now)
 
 
 def main() -> None:
@@ -135,19 +140,27 @@ def main() -> None:
          "No fresh data (collector down): not resolved, flagged."), strict=True,
     ):  # fmt: skip
         col.metric(state.capitalize(), int(states.get(state, 0)), help=text)
-    _open_alerts(identity, shown, now)
+    settings = runtime().settings
+    titles = {r.name: r.title or r.describe() for r in effective_rules(settings)}
+    reading = Reading(settings.zone, now, dict(settings.sources))
+    _open_alerts(identity, shown, titles, reading)
     st.subheader("Every firing, pending and stale alert")
     table = shown.drop(columns=["open"]) if len(shown) else shown
-    data_table(table, "alerts.active", empty="No alert is firing, pending or stale.", drill=None)
-    _silences(identity, window, now)
+    view, config = alerts_view(table, titles, reading) if len(table) else (None, None)
+    data_table(table, "alerts.active", empty="No alert is firing, pending or stale.", drill=None,
+               view=view, column_config=config)  # fmt: skip
+    _silences(identity, window, reading)
 
 
-def _silences(identity: Identity, window: Window, now: datetime) -> None:
+def _silences(identity: Identity, window: Window, reading: Reading) -> None:
     """Silences in force, and the forms to create and expire one."""
     st.subheader("Silences in force")
     help_line("A silence mutes notifications of matching alerts until it ends; all audited.")
+    now = reading.now
     silences = integration.silences(identity, window, now)
-    data_table(silences, "alerts.silences", empty="No silence in force.", drill=None)
+    view, config = silences_view(silences, reading) if len(silences) else (None, None)
+    data_table(silences, "alerts.silences", empty="No silence in force.", drill=None,
+               view=view, column_config=config)  # fmt: skip
     left, right = st.columns(2)
     with left, st.form("alerts.create", clear_on_submit=True):
         st.markdown("**New silence**")

@@ -7,6 +7,7 @@ from datetime import date
 
 from app.queries.core import Query, load
 from core.fx.convert import FxTotal, total_at
+from core.fx.rates import RateDay
 from core.fx.store import RATES_AS_OF, rate_day
 from core.roles import Identity, Topic
 
@@ -25,7 +26,11 @@ def total(
 ) -> FxTotal:
     """``(amount_minor, currency)`` pairs as one total in ``currency`` at the latest ECB rates
     on or before ``as_of``, leaving out (and naming) any currency without a rate."""
-    rates = load(identity, query, {"as_of": as_of})
-    day = rate_day([(r.rate_date, r.currency, r.per_eur) for r in rates.itertuples()])
     pairs = [(int(a), str(c).strip()) for a, c in amounts]
-    return total_at(day, pairs, currency, as_of)
+    return total_at(rates_on(identity, query, as_of), pairs, currency, as_of)
+
+
+def rates_on(identity: Identity | None, query: Query, as_of: date) -> RateDay | None:
+    """The ECB rates of the latest rate date on or before ``as_of`` (None before any)."""
+    rates = load(identity, query, {"as_of": as_of})
+    return rate_day([(r.rate_date, r.currency, r.per_eur) for r in rates.itertuples()])

@@ -1,17 +1,21 @@
-"""Integration reads: lag and backlog over time, error rates, collectors, alerts, silences."""
+"""Integration reads: flow health, lag and backlog over time, failing records by error code,
+collectors, alerts, silences."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Final
 
+from app.queries import error_groups, fx
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, LATEST_WITH_PRIOR, OPEN_ITEMS
-from app.queries.names import names_join
+from core.fx.convert import FxTotal
 from core.roles import Identity
 from core.sqlfiles import sql_text
 
-RATE_METRICS: Final = [
+HEALTH_METRICS: Final = [
+    "sync_lag_seconds",
     "sync_error_rate",
     "sync_retry_rate",
     "sync_dead_letters",
@@ -20,13 +24,14 @@ RATE_METRICS: Final = [
     "sync_backlog_oldest_seconds",
 ]
 INTEGRATION_ITEMS: Final = ["sync_backlog", "sla_breaches", "clock_skew_items"]
-LAG_PARAMS: Final = {"names": ["sync_lag_seconds"], "quantiles": ["p50", "p95"]}
+LAG_PARAMS: Final = {"names": ["sync_lag_seconds"], "quantiles": ["p95"]}
 BACKLOG_PARAMS: Final = {"names": ["sync_backlog"]}
 
 LAG = Query("integration.lag", "integration", HISTORY)
 BACKLOG = Query("integration.backlog", "integration", HISTORY)
 ITEMS = Query("integration.items", "integration", OPEN_ITEMS)
-RATES = Query("integration.rates", "integration", LATEST_WITH_PRIOR)
+HEALTH = Query("integration.health", "integration", LATEST_WITH_PRIOR)
+FX_RATES = fx.rates_query("integration")
 # Health and freshness are their metrics' one SQL definitions, evaluated at the window's end
 # (``now``): a run left by a dead process shows at once, as in alerts and the exporter.
 COLLECTORS = Query(
@@ -54,26 +59,6 @@ COLLECTORS = Query(
     ORDER BY h.source
     """,
 )
-FAILURES = Query(
-    "integration.failures",
-    "integration",
-    f"""
-    SELECT e.ts, e.flow, e.status, e.attempt, e.source_system, e.source_id, e.target_system,
-           e.error_code, e.error_message, e.correlation_id, names.record_name,
-           names.customer_name
-    FROM unnest(%(all_flows)s::text[]) AS f (flow)
-    CROSS JOIN LATERAL (
-        SELECT * FROM sync_event s
-        WHERE s.flow = f.flow AND s.ts > %(since)s AND s.ts <= %(until)s
-          AND s.status IN ('failed', 'dead_letter')
-        ORDER BY s.ts DESC LIMIT 200
-    ) e
-    {names_join("e.source_system", None, "e.source_id")}
-    WHERE %(flow)s::text IS NULL OR e.flow = %(flow)s
-    ORDER BY e.ts DESC
-    LIMIT 200
-    """,
-)
 ALERTS = Query(
     "integration.alerts",
     "alerts",
@@ -81,13 +66,14 @@ ALERTS = Query(
     SELECT id, rule, state, severity, labels, value, unit, active_since, firing_since,
            last_evaluated_at,
            CASE WHEN o.open THEN acknowledged_by END AS acknowledged_by,
-           CASE WHEN o.open THEN acknowledged_at END AS acknowledged_at, o.open
+           CASE WHEN o.open THEN acknowledged_at END AS acknowledged_at,
+           CASE WHEN o.open THEN assigned_to END AS assigned_to, o.open, flapping_since
     FROM alert
     -- An open incident (firing, or stale while firing); a closed one's acknowledgement is history.
     CROSS JOIN LATERAL (
         SELECT state = 'firing' OR (state = 'stale' AND firing_since IS NOT NULL) AS open
     ) o
-    WHERE state IN ('firing', 'pending', 'stale')
+    WHERE state IN ('firing', 'pending', 'stale') OR flapping_since IS NOT NULL
     ORDER BY CASE state WHEN 'firing' THEN 0 WHEN 'stale' THEN 1 ELSE 2 END, active_since
     """,
 )
@@ -103,7 +89,7 @@ SILENCES = Query(
 
 
 def lag(identity: Identity | None, window: Window) -> Frame:
-    """Lag p50 and p95 per flow over the window."""
+    """Lag p95 per flow over the window."""
     return load(identity, LAG, window.params(**LAG_PARAMS))
 
 
@@ -112,9 +98,9 @@ def backlog(identity: Identity | None, window: Window) -> Frame:
     return load(identity, BACKLOG, window.params(**BACKLOG_PARAMS))
 
 
-def rates(identity: Identity | None, window: Window) -> Frame:
-    """Latest error, retry, dead-letter and backlog figures per flow."""
-    return load(identity, RATES, window.params(names=RATE_METRICS))
+def health(identity: Identity | None, window: Window) -> Frame:
+    """Latest lag, error, retry, dead-letter and backlog figures per flow."""
+    return load(identity, HEALTH, window.params(names=HEALTH_METRICS))
 
 
 def items(identity: Identity | None, window: Window) -> Frame:
@@ -127,9 +113,11 @@ def collectors(identity: Identity | None, window: Window) -> Frame:
     return load(identity, COLLECTORS, window.params(now=window.until))
 
 
-def failures(identity: Identity | None, window: Window, flows: list[str]) -> Frame:
-    """The latest failed or dead-lettered middleware attempts in the window."""
-    return load(identity, FAILURES, window.params(all_flows=flows))
+def total(
+    identity: Identity | None, amounts: Iterable[tuple[int, str]], currency: str, as_of: date
+) -> FxTotal:
+    """Amounts of several currencies as one total in ``currency`` at ECB rates."""
+    return fx.total(identity, FX_RATES, amounts, currency, as_of)
 
 
 def alerts(identity: Identity | None, window: Window) -> Frame:
@@ -142,15 +130,20 @@ def silences(identity: Identity | None, window: Window, now: datetime) -> Frame:
     return load(identity, SILENCES, window.params(now=now))
 
 
-def query_list(flows: list[str], now: datetime) -> list[tuple[Query, dict[str, object]]]:
-    """Every integration query with its extra parameters (for the benchmark)."""
+def query_list(
+    flows: list[str], now: datetime, group: tuple[str, str | None]
+) -> list[tuple[Query, dict[str, object]]]:
+    """Every integration query with its extra parameters (for the benchmark); ``group`` is the
+    (target system, error code) whose failing records the drill-down reads."""
     return [
+        (ALERTS, {}),
+        (HEALTH, {"names": HEALTH_METRICS}),
         (LAG, dict(LAG_PARAMS)),
         (BACKLOG, dict(BACKLOG_PARAMS)),
-        (RATES, {"names": RATE_METRICS}),
-        (ITEMS, {"metrics": INTEGRATION_ITEMS}),
         (COLLECTORS, {"now": now}),
-        (FAILURES, {"all_flows": flows}),
-        (ALERTS, {}),
+        (error_groups.GROUPS, error_groups.flow_params(flows)),
+        (FX_RATES, {"as_of": now.date()}),
+        (error_groups.RECORDS, error_groups.flow_params(flows, group)),
+        (ITEMS, {"metrics": INTEGRATION_ITEMS}),
         (SILENCES, {"now": now}),
     ]

@@ -43,7 +43,8 @@ class RecordScope:
 EVERYTHING: Final = RecordScope(frozenset(OBJECT_TYPES), frozenset(FLOW_NAMES), None)
 NOTHING: Final = RecordScope(frozenset(), frozenset(), frozenset())
 # Finance reads invoices and their posting; RevOps accounts, customers and amendments with
-# their subscriptions; integration engineers and admins every record (Zendesk included).
+# their subscriptions; executives (whose largest risks may be any of those), integration
+# engineers and admins every record (Zendesk included).
 ROLE_SCOPES: Final[dict[str, RecordScope]] = {
     "finance": RecordScope(
         frozenset({("stripe", "invoice"), ("netsuite", "invoice")}),
@@ -59,6 +60,7 @@ ROLE_SCOPES: Final[dict[str, RecordScope]] = {
         frozenset({"account_crm_to_erp", "account_crm_to_billing", "amendment_crm_to_billing"}),
         frozenset({*ACCOUNT_ITEMS, "stuck_amendments"}),
     ),
+    "executive": EVERYTHING,
     "integration": EVERYTHING,
     "admin": EVERYTHING,
 }  # fmt: skip

@@ -8,11 +8,11 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from core.config.base import ConfigModel
+from core.config.routes import Route, Severity, reachable
 from core.durations import Duration, PositiveDuration
 from core.sqlfiles import names
 
 Comparison = Literal[">", ">=", "<", "<=", "==", "!="]
-Severity = Literal["critical", "warning", "info"]
 Aggregate = Literal["sum", "max", "min"]
 
 # Measured by the alert engine itself at evaluation time (see alerts/measurements.py), so they
@@ -66,7 +66,9 @@ class AlertRule(ConfigModel):
         default_factory=list, description="labels that split the rule into separate messages"
     )
     severity: Severity = "warning"
-    route: str = Field(description="Slack channel")
+    route: str | None = Field(
+        None, description="Slack channel of this rule alone (default: from alerts.routes)"
+    )
     repeat_interval: PositiveDuration = timedelta(hours=4)
     owner: Literal["finance", "revops", "integration"] = "integration"
     runbook_url: str | None = None
@@ -127,17 +129,56 @@ class AlertRule(ConfigModel):
         return f"{metric} {self.op} {self.threshold:g}"
 
 
+class FlappingSettings(ConfigModel):
+    """When an alert that keeps changing state is held as flapping (notified once)."""
+
+    changes: int = Field(
+        4, ge=1, description="more state changes than this within the window is flapping"
+    )
+    window: PositiveDuration = Field(
+        timedelta(hours=1), description="the window, and how long it must then stay stable"
+    )
+
+
+class FreshnessSettings(ConfigModel):
+    """How long a source may go without a successful poll, from its own cadence.
+
+    The limit is ``(1 + missed_polls) × poll_interval`` (in the clock's time) plus the 95th
+    percentile of its recent collect durations plus ``margin``.
+    """
+
+    runs: int = Field(
+        20, ge=1, le=1000, description="recent runs per stream whose collect duration counts"
+    )
+    missed_polls: int = Field(
+        1, ge=0, le=100, description="polls a source may miss (late or skipped) before it is stale"
+    )
+    margin: Duration = Field(timedelta(minutes=5), description="on top, for scheduling delays")
+
+
 class AlertSettings(ConfigModel):
     """The rule set; ``defaults`` adds the built-in rules for every default flow and metric."""
 
     defaults: bool = True
     rules: list[AlertRule] = Field(default_factory=list)
+    routes: list[Route] = Field(
+        default_factory=list,
+        description="where alerts go and when they keep quiet; the first matching route wins",
+    )
+    flapping: FlappingSettings | None = Field(
+        default_factory=FlappingSettings, description="flap detection; null turns it off"
+    )
     stale_after: PositiveDuration = Field(
         timedelta(minutes=15), description="metrics computed longer ago than this are stale"
     )
-    source_stale_after: PositiveDuration = Field(
-        timedelta(minutes=15),
-        description="a source with no successful poll for this long (or 3 poll intervals) is stale",
+    freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
+    source_stale_after: PositiveDuration | None = Field(
+        None, description="one fixed limit for every source instead of its cadence's"
+    )
+    startup_grace: PositiveDuration | None = Field(
+        None,
+        description="longest wait for a source's first poll after start before its freshness "
+        "is judged (default: the source's freshness limit)",
     )
     update_interval: PositiveDuration = Field(
         timedelta(minutes=15), description="least time between two updates of one message"
@@ -145,3 +186,8 @@ class AlertSettings(ConfigModel):
     change_margin: float = Field(
         0.1, ge=0, description="relative value change that counts as a change worth an update"
     )
+
+    @field_validator("routes")
+    @classmethod
+    def _routes_reachable(cls, value: list[Route]) -> list[Route]:
+        return list(reachable(value))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -21,6 +23,18 @@ def check_env_name(value: str) -> str:
     if not _ENV_NAME.match(value):
         raise ValueError(f"must be an environment variable name (got {value!r})")
     return value
+
+
+def check_time_zone(value: str) -> str:
+    """Validate an IANA time-zone name such as ``Europe/Berlin``."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
 
 
 def read_secret(env_name: str) -> SecretStr:

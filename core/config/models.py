@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 
 from core.config.alerts import AlertSettings
-from core.config.base import ConfigModel
+from core.config.base import ConfigModel, TimeZoneName
 from core.config.calendar import CalendarSettings
 from core.config.flows import FlowName, FlowOverrides, FlowSettings, Owner, merge_flows
 from core.config.fx import FxSettings
@@ -39,6 +40,31 @@ class DatabaseSettings(ConfigModel):
     data_dir: Path | None = Field(None, description="embedded PostgreSQL data directory")
 
 
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class SlackInteractivity(ConfigModel):
+    """How Slack tells syncwatch that someone clicked a button on an alert."""
+
+    mode: Literal["http", "socket"] = Field(
+        "http",
+        description="http: Slack posts each click to this endpoint (needs inbound HTTPS); "
+        "socket: syncwatch connects out to Slack (Socket Mode)",
+    )
+    host: str = Field(
+        "0.0.0.0",  # noqa: S104 - behind the load balancer Slack reaches
+        description="address the interactivity endpoint listens on (http mode)",
+    )
+    port: int = Field(3000, ge=1, le=65535, description="its port; the path is /slack/interactions")
+    signing_secret_env: EnvName = Field(
+        "SLACK_SIGNING_SECRET", description="variable holding the app's signing secret (http mode)"
+    )
+    app_token_env: EnvName = Field(
+        "SLACK_APP_TOKEN",
+        description="variable holding the app-level token, xapp-… with connections:write (socket)",
+    )
+
+
 class SlackSettings(ConfigModel):
     """Slack delivery; without a token in the environment messages are logged (dry run)."""
 
@@ -46,6 +72,28 @@ class SlackSettings(ConfigModel):
     base_url: str = "https://slack.com/api/"
     executive_channel: str = "#exec-kpis"
     weekly_report_cron: str = Field("0 8 * * mon", description="crontab in settings.timezone")
+    interactivity: SlackInteractivity | None = Field(
+        None,
+        description="with it, alerts carry Acknowledge, Snooze and Assign buttons; without it, "
+        "links to the dashboard",
+    )
+    users: dict[str, str] = Field(
+        default_factory=dict,
+        description="Slack user id (U…) or Slack e-mail address → syncwatch user name; anyone "
+        "not listed is matched by the e-mail address on their syncwatch user",
+    )
+
+    @field_validator("users")
+    @classmethod
+    def _slack_user_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, name in value.items():
+            if not (_SLACK_USER_ID.match(key) or "@" in key):
+                raise ValueError(
+                    f"{key!r} is neither a Slack user id (U…, W…) nor an e-mail address"
+                )
+            if not name.strip():
+                raise ValueError(f"{key}: the syncwatch user name must not be empty")
+        return value
 
 
 class OidcSettings(ConfigModel):
@@ -126,7 +174,7 @@ class AuthSettings(ConfigModel):
 class Settings(ConfigModel):
     """Everything syncwatch reads from its YAML file."""
 
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     reporting_currency: str = Field(
         "USD", description="ISO 4217 code that money totals across currencies are shown in"
     )
@@ -145,15 +193,6 @@ class Settings(ConfigModel):
     auth: AuthSettings = AuthSettings()
     dashboard_url: str = "http://localhost:8501"
     metrics_port: int = Field(9108, ge=1, le=65535)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
 
     @field_validator("reporting_currency")
     @classmethod

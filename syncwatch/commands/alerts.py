@@ -10,6 +10,7 @@ from rich.table import Table
 
 from alerts.acknowledgements import AckAction, AcknowledgementError, change_acknowledgement
 from alerts.engine import evaluate_alerts
+from alerts.freshness import ServiceClock
 from alerts.silences import SilenceError, create_silence, expire_silence, list_silences
 from core.clock import format_instant
 from core.display import ago
@@ -30,7 +31,8 @@ _LIST = """
 SELECT a.id, a.rule, a.labels, a.state, a.value, a.unit, a.stale_reason,
        (SELECT max(e.ts) FROM alert_event e WHERE e.alert_id = a.id
           AND e.to_state NOT IN ('acknowledged', 'unacknowledged')) AS since,
-       CASE WHEN o.open THEN a.acknowledged_by END, CASE WHEN o.open THEN a.acknowledged_at END
+       CASE WHEN o.open THEN a.acknowledged_by END, CASE WHEN o.open THEN a.acknowledged_at END,
+       a.flapping_since, a.flap_changes
 FROM alert a
 CROSS JOIN LATERAL (
     SELECT a.state = 'firing' OR (a.state = 'stale' AND a.firing_since IS NOT NULL) AS open
@@ -50,7 +52,8 @@ def list_alerts(
     ctx: typer.Context,
     state: Annotated[StateName | None, typer.Option(help="Only alerts in this state.")] = None,
 ) -> None:
-    """Every alert with its id, state, value, last transition and who acknowledged it."""
+    """Every alert with its id, state (and whether it flaps), value, last transition and who
+    acknowledged it."""
     context = context_of(ctx)
     now = context.clock.now()
     with context.database().connection() as conn:
@@ -59,9 +62,12 @@ def list_alerts(
         "id", "rule", "labels", "state", "value", "since", "acknowledged", "why stale",
         title="alerts",
     )  # fmt: skip
-    for alert_id, rule, labels, current, value, unit, reason, since, by, acked_at in rows:
+    for alert_id, rule, labels, current, value, unit, reason, since, by, acked_at, *flap in rows:
         shown = "" if value is None else f"{value:g} {unit or ''}".strip()
         acked = f"by {by}, {ago(acked_at, now)}" if by else ""
+        flapping_since, changes = flap
+        if flapping_since is not None:
+            current += f", flapping since {format_instant(flapping_since)} ({changes} changes)"
         table.add_row(
             str(alert_id), rule, _labels(labels), current, shown,
             format_instant(since) if since else "", acked, reason or "",
@@ -123,8 +129,9 @@ def evaluate(ctx: typer.Context) -> None:
     """Evaluate every rule once as of --now (default: the wall clock) and enqueue messages."""
     context = context_of(ctx)
     report = evaluate_alerts(
-        context.database(), context.settings(required=False), context.clock.now()
-    )
+        context.database(), context.settings(required=False), context.clock.now(),
+        ServiceClock.of(context.clock),
+    )  # fmt: skip
     counts = ", ".join(f"{n} {s}" for s, n in sorted(report.states.items())) or "none"
     created = sum(1 for e in report.enqueued if e.created)
     out.print(

@@ -39,12 +39,13 @@ def dashboard(
     env["FORWARDED_ALLOW_IPS"] = ""
     # Streamlit shows an uncaught exception's message and traceback (our file paths, hosts)
     # to whoever has the page open; "none" shows a generic notice and keeps them in the log.
-    # The "viewer" toolbar drops the developer's Deploy button and menu entries.
+    # The "viewer" toolbar drops the developer's Deploy button and menu entries. Without a file
+    # watcher, an upgrade of the installed files never offers people a "source changed" rerun.
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none",
-        "--client.toolbarMode", "viewer",
+        "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none",
     ]  # fmt: skip
     # Secrets the server reads (OIDC) live in a private directory removed when it stops.
     with tempfile.TemporaryDirectory(prefix="syncwatch-dashboard-") as private:

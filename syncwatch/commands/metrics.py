@@ -1,4 +1,5 @@
-"""``syncwatch compute``, ``status`` and ``exceptions``: the machine-readable interface."""
+"""``syncwatch compute`` and ``status``: the machine-readable interface (``exceptions`` lists
+the items behind the numbers: syncwatch/commands/exceptions.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from core.config.flows import FLOW_NAMES
-from core.sqlfiles import names
 from metrics.engine import compute as compute_metrics
-from metrics.results import exceptions_document, status_document
+from metrics.results import status_document
 from syncwatch.commands.common import context_of, out
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON document.")]
@@ -67,35 +66,4 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     for m in document["metrics"]:
         labels = ", ".join(f"{k}={v}" for k, v in m["labels"].items())
         table.add_row(m["name"], labels, f"{m['value']:,}", m["unit"])
-    out.print(table)
-
-
-def exceptions(
-    ctx: typer.Context,
-    as_json: JsonOption = False,
-    metric: Annotated[
-        str | None,
-        typer.Option(
-            help=f"Only this metric: {', '.join(names('exceptions'))}.",
-            callback=one_of(names("exceptions")),
-        ),
-    ] = None,
-    flow: Annotated[
-        str | None,
-        typer.Option(help=f"Only this flow: {', '.join(FLOW_NAMES)}.", callback=one_of(FLOW_NAMES)),
-    ] = None,
-) -> None:
-    """The open exception items: the records behind the numbers, largest amounts first."""
-    context = context_of(ctx)
-    with context.database().connection() as conn:
-        document = exceptions_document(conn, metric=metric, flow=flow)
-    if as_json:
-        print(json.dumps(document, indent=2))
-        return
-    table = Table("metric", "labels", "record", "amount", "since", title="open exception items")
-    for e in document["exceptions"]:
-        labels = ", ".join(f"{k}={v}" for k, v in e["labels"].items())
-        amount = f"{e['amount_minor']:,} {e['currency']} (minor)" if e["currency"] else ""
-        record = f"{e['system']} {e['object_type']} {e['external_id']}"
-        table.add_row(e["metric"], labels, record, amount, e["since"] or "")
     out.print(table)

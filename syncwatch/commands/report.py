@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -9,8 +10,10 @@ from typing import Annotated
 import typer
 
 from alerts.report_html import to_html
+from alerts.report_json import to_json
 from alerts.report_markdown import to_markdown
-from alerts.weekly import build_weekly_report, store_report, to_json
+from alerts.slack_report import render_report
+from alerts.weekly import build_weekly_report, store_report
 from alerts.weekly_message import report_message, send_weekly_report
 from syncwatch.commands.common import context_of, out
 
@@ -20,6 +23,7 @@ app = typer.Typer(help="The weekly KPI summary.", no_args_is_help=True)
 class ReportFormat(StrEnum):
     """Output formats of ``report weekly``."""
 
+    slack = "slack"
     md = "md"
     html = "html"
     json = "json"
@@ -35,9 +39,14 @@ WeekOption = Annotated[
 def weekly(
     ctx: typer.Context,
     week: WeekOption = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = (
-        ReportFormat.md
-    ),
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="Markdown, a standalone HTML page, the JSON document, or the Slack message "
+            "(Block Kit JSON, as `report send` queues it).",
+        ),
+    ] = ReportFormat.md,
 ) -> None:
     """Build the week's KPI summary as of --now, store it (replacing that week's) and print it."""
     context = context_of(ctx)
@@ -49,7 +58,13 @@ def weekly(
         sys.stdout.write(to_json(report))
         return
     message = report_message(report, settings)
-    sys.stdout.write(to_html(message) if fmt is ReportFormat.html else to_markdown(message))
+    if fmt is ReportFormat.slack:
+        payload = render_report(message).as_dict()
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    elif fmt is ReportFormat.html:
+        sys.stdout.write(to_html(message))
+    else:
+        sys.stdout.write(to_markdown(message))
 
 
 @app.command()

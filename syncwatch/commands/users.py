@@ -28,6 +28,10 @@ def add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    email: Annotated[
+        str | None,
+        typer.Option(help="Their e-mail address, as in their Slack profile (links Slack clicks)."),
+    ] = None,
 ) -> None:
     """Add a user (or replace its password and roles); the password is never echoed."""
     if password_stdin:
@@ -37,7 +41,9 @@ def add(
     context = context_of(ctx)
     with context.database().connection() as conn:
         try:
-            store.add_user(conn, name, password, role, actor=CLI_ACTOR, at=context.clock.now())
+            store.add_user(
+                conn, name, password, role, actor=CLI_ACTOR, at=context.clock.now(), email=email
+            )
         except store.UserError as exc:
             err.print(labelled("error:", str(exc)))
             raise typer.Exit(2) from None
@@ -49,13 +55,32 @@ def list_users(ctx: typer.Context) -> None:
     """List the local users and their roles."""
     with context_of(ctx).database().connection() as conn:
         rows = store.list_users(conn)
-    table = Table("name", "roles", "disabled", "failed sign-ins", "created")
+    table = Table("name", "roles", "e-mail", "disabled", "failed sign-ins", "created")
     for row in rows:
         table.add_row(
-            row.name, ", ".join(row.roles), "yes" if row.disabled else "no",
+            row.name, ", ".join(row.roles), row.email or "—", "yes" if row.disabled else "no",
             str(row.failed_logins), row.created_at.isoformat(timespec="seconds"),
         )  # fmt: skip
     out.print(table)
+
+
+@app.command("email")
+def set_email(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user.")],
+    address: Annotated[
+        str, typer.Argument(help='Their e-mail address as in Slack; empty ("") clears it.')
+    ],
+) -> None:
+    """Set a user's e-mail address: their clicks on Slack's alert buttons act as them."""
+    context = context_of(ctx)
+    with context.database().connection() as conn:
+        try:
+            store.set_email(conn, name, address, actor=CLI_ACTOR, at=context.clock.now())
+        except store.UserError as exc:
+            err.print(labelled("error:", str(exc)))
+            raise typer.Exit(2) from None
+    out.print(f"user {name}: e-mail address {address.strip() or 'cleared'}")
 
 
 @app.command("disable")

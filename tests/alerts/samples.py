@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from alerts.messages import (
     AlertLine,
@@ -16,7 +16,11 @@ from alerts.messages import (
     ReportSection,
     ThreadReply,
 )
-from alerts.weekly import AlertKpi, FlowKpi, Level, TopException, WeeklyReport
+from alerts.weekly import FlowKpi, Level, TopException, WeeklyReport
+from alerts.weekly_changes import Figure, MetricChange, WeekChanges
+from alerts.weekly_incidents import AlertKpi
+from alerts.weekly_risks import NewRisk
+from alerts.weekly_totals import Total
 
 STARTED = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DASHBOARD = "http://dash.example/integration"
@@ -143,6 +147,92 @@ def usd(minor: int) -> Money:
     return Money(amount_minor=minor, currency="USD")
 
 
+def money(minor: int, currency: str) -> Money:
+    """An amount in minor units of ``currency``."""
+    return Money(amount_minor=minor, currency=currency)
+
+
+def figure(
+    count: int, *amounts: Money, total: int | None = None, left_out: tuple[str, ...] = ()
+) -> Figure:
+    """Items and their money; ``total`` in US cents at the ECB rates of Friday 20 Nov 2026."""
+    converted = Total(currency="USD", as_of=date(2026, 11, 22), amount_minor=total,
+                      rate_date=date(2026, 11, 20), left_out=list(left_out))  # fmt: skip
+    return Figure(count=count, amounts=list(amounts), total=converted if amounts else None)
+
+
+def week(new: Figure, fixed: Figure, still_open: Figure) -> WeekChanges:
+    """One week's new, fixed and still open items."""
+    return WeekChanges(new=new, fixed=fixed, still_open=still_open)
+
+
+NONE = figure(0)
+
+
+def metric_changes() -> list[MetricChange]:
+    """Changes of W47 against W46: money in several currencies, a split, a metric without money
+    and a quiet one."""
+    return [
+        MetricChange(
+            metric="posting_failures", labels={},
+            this_week=week(figure(3, money(500_000, "JPY"), usd(420_000), total=740_000),
+                           figure(1, usd(90_000), total=90_000),
+                           figure(4, money(500_000, "JPY"), usd(510_000), total=830_000)),
+            last_week=week(figure(2, usd(90_000), total=90_000), NONE,
+                           figure(2, usd(90_000), total=90_000)),
+        ),
+        MetricChange(
+            metric="amount_mismatches", labels={},
+            this_week=week(figure(1, money(12_000, "CHF"), usd(100), total=100, left_out=("CHF",)),
+                           NONE,
+                           figure(1, money(12_000, "CHF"), usd(100), total=100, left_out=("CHF",))),
+            last_week=week(NONE, NONE, NONE),
+        ),
+        MetricChange(
+            metric="unmatched_accounts", labels={"system": "netsuite"},
+            this_week=week(NONE, figure(2, usd(2_400_000), total=2_400_000),
+                           figure(3, usd(1_200_000), total=1_200_000)),
+            last_week=week(figure(1, usd(600_000), total=600_000), NONE,
+                           figure(5, usd(3_600_000), total=3_600_000)),
+        ),
+        MetricChange(
+            metric="orphan_customers", labels={"system": "stripe"},
+            this_week=week(figure(2), NONE, figure(2)),
+            last_week=week(NONE, NONE, NONE),
+        ),
+        MetricChange(
+            metric="sla_breaches", labels={"flow": "invoice_billing_to_erp"},
+            this_week=week(figure(5, usd(510_000), total=510_000),
+                           figure(1, usd(90_000), total=90_000),
+                           figure(4, usd(420_000), total=420_000)),
+            last_week=week(NONE, NONE, NONE),
+        ),
+        MetricChange(metric="clock_skew_items", labels={}, this_week=week(NONE, NONE, NONE),
+                     last_week=week(NONE, NONE, NONE)),
+    ]  # fmt: skip
+
+
+def new_risks() -> list[NewRisk]:
+    """The week's largest new risks: a hostile invoice, one converted, one without a rate."""
+    return [
+        NewRisk(system="stripe", object_type="invoice", external_id="in_A|<b>&co",
+                name="INV-0042 <b>", customer="Acme *Corp* | [x](http://evil.example)",
+                metrics=["posting_failures", "sla_breaches"], amount=usd(420_000),
+                converted=usd(420_000), found_at=datetime(2026, 11, 20, 0, 5, tzinfo=UTC),
+                since=datetime(2026, 11, 19, 23, 30, tzinfo=UTC), owner="finance",
+                assignee="fiona"),
+        NewRisk(system="stripe", object_type="invoice", external_id="in_J", name="INV-0051",
+                customer="Kaisha KK", metrics=["posting_failures"],
+                amount=money(500_000, "JPY"), converted=usd(320_000),
+                found_at=datetime(2026, 11, 21, 0, 5, tzinfo=UTC),
+                since=datetime(2026, 11, 21, tzinfo=UTC), owner="finance", assignee=None),
+        NewRisk(system="salesforce", object_type="account", external_id="001C", name="Zürich AG",
+                customer="Zürich AG", metrics=["unmatched_accounts"], amount=money(12_000, "CHF"),
+                converted=None, found_at=datetime(2026, 11, 22, 12, tzinfo=UTC),
+                since=datetime(2026, 11, 22, 12, tzinfo=UTC), owner=None, assignee=None),
+    ]  # fmt: skip
+
+
 def weekly_report() -> WeeklyReport:
     """W47 of 2026 in Europe/Berlin: every kind of figure, missing ones and text to escape."""
     return WeeklyReport(
@@ -175,6 +265,8 @@ def weekly_report() -> WeeklyReport:
         alerts=AlertKpi(fired=3, fired_prev=2, fired_by_severity={"warning": 2, "critical": 1},
                         acknowledged=2, mtta_seconds=3600, resolved=2,
                         mttr_seconds=(7200 + 6 * 86400) / 2),
+        changes=metric_changes(),
+        new_risks=new_risks(),
     )  # fmt: skip
 
 
@@ -191,8 +283,17 @@ def quiet_weekly_report() -> WeeklyReport:
             "top_exceptions": [],
             "alerts": AlertKpi(fired=0, fired_prev=0, fired_by_severity={}, acknowledged=0,
                                mtta_seconds=None, resolved=0, mttr_seconds=None),
+            "changes": [MetricChange(metric="posting_failures", labels={},
+                                     this_week=week(NONE, NONE, NONE),
+                                     last_week=week(NONE, NONE, NONE))],
+            "new_risks": [],
         }
     )  # fmt: skip
+
+
+def stored_before_changes() -> WeeklyReport:
+    """The sample week as a report stored before changes and new risks were recorded."""
+    return weekly_report().model_copy(update={"changes": None, "new_risks": None})
 
 
 def envelope(message: AlertMessage | ThreadReply | ReportMessage) -> dict[str, object]:

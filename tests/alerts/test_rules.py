@@ -9,12 +9,12 @@ import pytest
 from alerts.defaults import (
     JOB_FAILING,
     METRICS_STALE,
-    ROUTES,
     SOURCE_UNHEALTHY,
     default_rules,
     effective_rules,
 )
 from alerts.dependencies import dependent_sources
+from alerts.routing import TEAM_CHANNELS, route_for
 from core.config import ConfigError, Settings, load_settings
 from core.config.alerts import AlertRule
 from core.config.flows import FLOW_NAMES
@@ -99,16 +99,16 @@ def test_default_rules_cover_every_flow_and_metric(repo_root: Path) -> None:
     assert lag.threshold == 3600 and lag.labels["quantile"] == "p95"
     attainment = next(r for r in rules if r.name == "sla-attainment.account_crm_to_erp")
     assert attainment.op == "<" and attainment.resolve_threshold is not None
-    assert {r.route for r in rules} == set(ROUTES.values())
+    assert {route_for(settings, r).channel for r in rules} == set(TEAM_CHANNELS.values())
     finance = next(r for r in rules if r.name == "posting-failures")
-    assert (finance.owner, finance.route, finance.severity) == (
+    assert (finance.owner, route_for(settings, finance).channel, finance.severity) == (
         "finance",
         "#finance-ops",
         "critical",
     )
     assert finance.aggregate == "sum"
     revops = next(r for r in rules if r.name == "unmatched-accounts")
-    assert (revops.owner, revops.route) == ("revops", "#revops")
+    assert (revops.owner, route_for(settings, revops).channel) == ("revops", "#revops")
     for rule in rules:  # every business rule waits or holds a little: no alert on a blip
         if rule.metric not in ("collector_healthy", "metric_evaluation_age_seconds"):
             assert rule.for_ or rule.keep_firing_for or rule.metric.startswith("collector_")

@@ -15,20 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from alerts.acknowledgements import change_acknowledgement
-from alerts.messages import Envelope, Money, ReportMessage
+from alerts.messages import Envelope, Money, ReportMessage, ReportSection, ReportTable
 from alerts.slack import render
-from alerts.weekly import (
-    AlertKpi,
-    FlowKpi,
-    Level,
-    TopException,
-    WeekError,
-    build_weekly_report,
-    last_complete_week,
-    load_report,
-    parse_week,
-)
+from alerts.weekly import FlowKpi, Level, TopException, build_weekly_report, load_report
+from alerts.weekly_incidents import AlertKpi
 from alerts.weekly_message import report_message, send_weekly_report
+from alerts.weekly_period import WeekError, last_complete_week, parse_week
 from core.clock import Clock
 from core.config import Settings
 from core.database import Database
@@ -292,20 +284,39 @@ def test_report_message_words_every_figure(seeded: Database) -> None:
     assert message.headline == (
         "SLA attainment 90.0% across flows; $4,200.00 in posting failures; 3 alerts fired."
     )
-    lines = {(s.title, ln.label): (ln.value, ln.change) for s in message.sections for ln in s.lines}
+    lines = {
+        (s.title, ln.label): (ln.value, ln.change)
+        for s in message.sections
+        if isinstance(s, ReportSection)
+        for ln in s.lines
+    }
     assert lines["SLA attainment (weekly mean)", "Invoices → ERP"] == (
         "80.0%", "+6.0 pts vs last week",
     )  # fmt: skip
     assert lines["Sync lag p95 (weekly mean)", "Invoices → ERP"] == (
         "15 min", "-15 min vs last week",
     )  # fmt: skip
-    risk = "At risk at the end of the week"
-    assert lines[risk, "Accounts without a NetSuite customer"] == (
-        "3 · ARR ¥5,000,000, $12,000.00", "-1 vs last week",
-    )  # fmt: skip
-    assert lines[risk, "Posting failures"] == ("3 · amount $4,200.00", "+3 vs last week")
+    tables = {s.title: s for s in message.sections if isinstance(s, ReportTable)}
+    changes = {
+        row.label: [(f.value, f.previous) for f in row.figures]
+        for row in tables["What changed this week"].rows
+    }
+    # W47 finds in_A, in_D and in_F…in_J (in_E only after it ends) and fixes in_D; W46 nothing.
+    assert changes["Invoice failed to post"] == [
+        ("7 · ¥5,000, $13,207.70", "0"),
+        ("1 · $9,000.00", "0"),
+        ("6 · ¥5,000, $4,207.70", "0"),
+    ]
+    assert changes["Account without customer"] == [
+        ("0", "0"), ("0", "0"), ("1 · $10,000.00", "1 · $10,000.00"),
+    ]  # fmt: skip
+    # Without exchange rates each currency's largest comes first, then each one's second…
+    assert [row.label for row in tables["Largest new risks"].rows] == [
+        "Stripe invoice in_J", "Stripe invoice in_A", "Salesforce amendment a0B",
+        "Stripe invoice in_F", "Stripe invoice in_G",
+    ]  # fmt: skip
     top = "Stripe invoice in_A (Invoice failed to post, Past SLA)"
-    assert lines["Top exceptions by money", top] == (
+    assert lines["Largest open risks, per currency", top] == (
         "$4,200.00", "open since 20 Nov 2026, owner finance",
     )  # fmt: skip
     assert lines["Alerts", "Mean time to resolve"] == ("2 d 1 h", "3 resolved")
@@ -332,14 +343,14 @@ def test_send_stores_replaces_and_queues_once_per_week(seeded: Database) -> None
         assert (key, kind, channel) == ("weekly-report:2026-W47", "report", "#exec-kpis")
         message = Envelope.model_validate(payload).message
         assert isinstance(message, ReportMessage)
-        assert "9 · ARR" in json.dumps(message.model_dump(), ensure_ascii=False)
+        assert message == report_message(second, SETTINGS)
         conn.execute("UPDATE notification_outbox SET status = 'sent'")
     send_weekly_report(seeded, SETTINGS, NOW)
     with seeded.connection() as conn:
         assert conn.execute("SELECT count(*) FROM notification_outbox").fetchone() == (1,)
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "slack"])
 def test_cli_renders_a_week(
     seeded: Database, fmt: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -353,11 +364,16 @@ def test_cli_renders_a_week(
     context.close()
     assert result.exit_code == 0, result.output
     if fmt == "json":
-        assert json.loads(result.output)["alerts"]["fired"] == 3
+        document = json.loads(result.output)
+        assert (document["week"], document["alerts"]["fired"]) == ("2026-W47", 3)
+    elif fmt == "slack":
+        blocks = json.loads(result.output)["blocks"]
+        assert block_kit_problems(blocks) == []
+        assert blocks[0]["text"]["text"] == ":bar_chart: Weekly sync health"
     elif fmt == "md":
         assert result.output.startswith("# Weekly sync health — 2026-W47")
     else:
-        assert "<h2>Top exceptions by money</h2>" in result.output
+        assert "<h2>Largest open risks, per currency</h2>" in result.output
 
 
 @pytest.mark.slow
@@ -401,5 +417,19 @@ def test_report_over_a_computed_sandbox_store(db: Database) -> None:
             world_now, "posting_failures_amount", currency=currency_amount.currency
         )
     assert len(report.top_exceptions) <= 5 * len({e.amount.currency for e in report.top_exceptions})
+    # What is still open when the week ends is what the week's last compute counted.
+    assert report.changes is not None
+    for change in report.changes:
+        open_items = change.this_week.still_open
+        counted = value(world_now, change.metric, **change.labels)
+        assert open_items.count == (counted or 0), (change.metric, change.labels)
+        assert open_items.count == (
+            change.last_week.still_open.count + change.this_week.new.count
+            - change.this_week.fixed.count
+        )  # fmt: skip
+    failures = next(c for c in report.changes if c.metric == "posting_failures")
+    assert failures.this_week.still_open.amounts == report.posting_failures.amounts
+    assert any(c.this_week.new.count for c in report.changes)
+    assert report.new_risks
     payload = render(report_message(report, settings))
     assert block_kit_problems(payload.blocks) == []

@@ -16,8 +16,9 @@ from alerts.messages import Money, ReportMessage
 from alerts.report_html import to_html
 from alerts.report_markdown import to_markdown
 from alerts.slack import render
-from alerts.weekly import Total, WeeklyReport, build_weekly_report
+from alerts.weekly import WeeklyReport, build_weekly_report
 from alerts.weekly_message import report_message
+from alerts.weekly_totals import Total
 from core.config import Settings
 from core.database import Database
 from core.fx.load import load_rates
@@ -65,12 +66,13 @@ def load(db: Database, tmp_path: Path) -> None:
 
 
 def posting_line(db: Database, settings: Settings) -> tuple[Total | None, str]:
+    """The posting failures' total, and their money as the headline words it."""
     with db.connection() as conn:
         report = build_weekly_report(conn, settings, "2026-W47", NOW)
-    message = report_message(report, settings)
-    lines = [line for section in message.sections for line in section.lines]
-    line = next(line for line in lines if line.label == "Posting failures")
-    return report.posting_failures.total, line.value
+    headline = report_message(report, settings).headline
+    # "SLA attainment …; <money> in posting failures; 0 alerts fired."
+    money = headline.split("; ", 1)[1].split(" in posting failures;")[0]
+    return report.posting_failures.total, money
 
 
 def test_the_total_covers_the_currencies_with_a_rate_and_names_the_others(
@@ -84,7 +86,7 @@ def test_the_total_covers_the_currencies_with_a_rate_and_names_the_others(
         rate_date=date(2026, 11, 20), left_out=["CHF"],
     )  # fmt: skip
     assert value == (
-        "2 · amount CHF\u00a0500.00, €1,000.00, ¥5,000,000, $4,200.00 "
+        "CHF\u00a0500.00, €1,000.00, ¥5,000,000, $4,200.00 "
         "(≈ $38,613.33 at ECB rates of 20 Nov 2026; CHF left out: no rate)"
     )
 
@@ -106,8 +108,9 @@ def test_without_any_rate_the_report_shows_the_amounts_alone(week_at_risk: Datab
 
 
 def with_totals() -> WeeklyReport:
-    """The sample week with totals: one partial, one complete, one without rates."""
-    report = samples.weekly_report()
+    """The sample week, stored before changes were recorded (so its end-of-week levels are
+    shown), with totals: one partial, one complete, one without rates."""
+    report = samples.stored_before_changes()
     netsuite = report.unmatched_accounts["netsuite"].model_copy(
         update={"total": Total(currency="USD", as_of=date(2026, 11, 22), amount_minor=4_533_333,
                                rate_date=date(2026, 11, 20), left_out=[])}

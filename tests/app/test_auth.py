@@ -108,10 +108,10 @@ def test_proxy_header_maps_roles_from_settings() -> None:
 @pytest.mark.parametrize(
     "read",
     [
-        lambda i, w: executive.kpis(i, w),
+        lambda i, w: executive.risk_totals(i, w),
         lambda i, w: finance.items(i, w),
-        lambda i, w: revops.counts(i, w),
-        lambda i, w: revops.suggestions(i, w),
+        lambda i, w: revops.totals(i, w),
+        lambda i, w: revops.gaps(i, w, ["USD"]),
         lambda i, w: integration.collectors(i, w),
         lambda i, w: integration.alerts(i, w),
         lambda i, w: records.trail(i, w, "stripe", "in_1"),

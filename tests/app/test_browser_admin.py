@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from core.database import Database
-from testkit.dashboard_store import PASSWORD
-from tests.app.browser_kit import chromium, dashboard, heading, screenshot, tab
-from tests.postgres import create_database, drop_database, with_database
+from tests.app.browser_kit import RunningDashboard, heading, screenshot, sign_in, tab
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def store(pg_admin_url: str, seeded_template: str) -> Iterator[Database]:
-    name = create_database(pg_admin_url, template=seeded_template)
-    yield Database(with_database(pg_admin_url, name))
-    drop_database(pg_admin_url, name)
-
-
-@pytest.fixture(scope="module")
-def base_url(store: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    config = tmp_path_factory.mktemp("admin") / "syncwatch.yaml"
-    config.write_text("timezone: Europe/Berlin\n", encoding="utf-8")
-    with dashboard(config, {"DATABASE_URL": store.url}) as url:
-        yield url
-
-
-def _sign_in(page: Page, url: str, name: str, password: str, title: str) -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="User name").fill(name)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    heading(page, title)
-
-
-def _form(page: Page, name: str):  # type: ignore[no-untyped-def]
+def _form(page: Page, name: str) -> Locator:
     return page.locator('[data-testid="stForm"]', has_text=name)
 
 
@@ -52,14 +24,16 @@ def _choose_roles(page: Page, form_text: str, roles: list[str]) -> None:
 
 
 def test_admin_adds_a_user_changes_roles_and_resets_the_password(
-    base_url: str, store: Database
+    browser: Browser, own_dashboard: RunningDashboard
 ) -> None:
-    with chromium() as browser, tab(browser) as admin:
-        _sign_in(admin, base_url, "ada", PASSWORD, "KPI overview")
+    with tab(browser) as admin:
+        sign_in(admin, own_dashboard.url, "ada")
+        heading(admin, "KPI overview")
         admin.locator('[data-testid="stSidebar"]').get_by_text("Users & roles", exact=True).click()
         heading(admin, "Users & roles")
         add = _form(admin, "Add a user")
         add.get_by_label("User name").fill("nina")
+        add.get_by_role("textbox", name="E-mail (optional)").fill("Nina@Example.com")
         _choose_roles(admin, "Add a user", ["Finance"])
         add.get_by_label("Password", exact=True).fill("first secret")
         add.get_by_label("Password again").fill("first secret")
@@ -82,28 +56,35 @@ def test_admin_adds_a_user_changes_roles_and_resets_the_password(
         reset.get_by_label("New password again").fill("second secret")
         reset.get_by_role("button", name="Reset password").click()
         expect(admin.get_by_text("Password of nina reset")).to_be_visible()
+        admin.get_by_label("User", exact=True).click()
+        admin.get_by_role("option", name="nina", exact=True).click()
+        email = _form(admin, "Save e-mail")
+        expect(email.get_by_role("textbox")).to_have_value("Nina@Example.com")
+        email.get_by_role("textbox").fill("nina.b@example.com")
+        email.get_by_role("button", name="Save e-mail").click()
+        expect(admin.get_by_text("E-mail of nina saved.")).to_be_visible()
+        expect(admin.locator('[role="gridcell"]', has_text="nina.b@example.com")).to_be_attached()
         screenshot(admin, "admin_users")
 
-    with chromium() as browser, tab(browser) as nina:
-        _sign_in(nina, base_url, "nina", "second secret", "Close readiness")
+    with tab(browser) as nina:
+        sign_in(nina, own_dashboard.url, "nina", "second secret")
+        heading(nina, "Close readiness")
         menu = nina.locator('[data-testid="stSidebar"]')
         expect(menu.get_by_text("Accounts & amendments", exact=True)).to_have_count(1)
-    with store.connection() as conn:
+    with own_dashboard.store.connection() as conn:
         actions = [
             a for (a,) in conn.execute(
                 "SELECT action FROM audit_log WHERE target_id = 'nina' "
                 "AND action LIKE 'user.%%' ORDER BY id"
             ).fetchall()
         ]  # fmt: skip
-    assert actions == ["user.add", "user.roles", "user.password"]
+    assert actions == ["user.add", "user.roles", "user.password", "user.email"]
 
 
-def test_a_user_without_the_admin_role_cannot_open_the_page(base_url: str) -> None:
-    with chromium() as browser, tab(browser) as page:
-        page.goto(f"{base_url}/users")
-        page.get_by_role("textbox", name="User name").fill("fiona")
-        page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_text("Not allowed", exact=False).first).to_be_visible()
-        expect(page.get_by_role("heading", name="Users & roles")).to_have_count(0)
-        expect(page.get_by_role("button", name="Add user")).to_have_count(0)
+def test_a_user_without_the_admin_role_cannot_open_the_page(
+    page: Page, shared_dashboard: RunningDashboard
+) -> None:
+    sign_in(page, f"{shared_dashboard.url}/users", "fiona")
+    expect(page.get_by_text("Not allowed", exact=False).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Users & roles")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add user")).to_have_count(0)

@@ -7,35 +7,15 @@ alert and withdraws the acknowledgement.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from core.database import Database
-from testkit.dashboard_store import PASSWORD
-from tests.app.browser_kit import chromium, dashboard, heading, screenshot, tab
-from tests.postgres import create_database, drop_database, with_database
+from tests.app.browser_kit import RunningDashboard, heading, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 TITLE = "Alerts & silences"
-
-
-@pytest.fixture(scope="module")
-def store(pg_admin_url: str, seeded_template: str) -> Iterator[Database]:
-    """A copy of the seeded store for this module (its alert is acknowledged here)."""
-    name = create_database(pg_admin_url, template=seeded_template)
-    yield Database(with_database(pg_admin_url, name))
-    drop_database(pg_admin_url, name)
-
-
-@pytest.fixture(scope="module")
-def base_url(store: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    config = tmp_path_factory.mktemp("alerts-ack") / "syncwatch.yaml"
-    config.write_text("timezone: UTC\n", encoding="utf-8")
-    with dashboard(config, {"DATABASE_URL": store.url}) as url:
-        yield url
 
 
 def _alert(store: Database) -> tuple[int, str | None]:
@@ -47,55 +27,50 @@ def _alert(store: Database) -> tuple[int, str | None]:
     return int(row[0]), row[1]
 
 
-def _sign_in(page: Page, url: str, user: str = "ivan") -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="User name").fill(user)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    heading(page, TITLE)
-
-
 def _main_text(page: Page) -> str:
     return page.locator("main").inner_text().replace("\u2060", "")
 
 
 def test_slack_link_focuses_the_rule_and_the_button_acknowledges(
-    base_url: str, store: Database
+    page: Page, own_dashboard: RunningDashboard
 ) -> None:
+    store = own_dashboard.store
     alert_id, _ = _alert(store)
-    with chromium() as browser, tab(browser) as page:
-        _sign_in(page, f"{base_url}/alerts?rule=posting-failures")
-        main = page.locator("main")
-        expect(main.get_by_text("Showing only the alerts of the rule")).to_be_visible()
-        expect(main.get_by_text("Invoices failed to post to the ERP")).to_be_visible()
-        expect(main.get_by_text("Not acknowledged yet.")).to_be_visible()
-        expect(main.get_by_text("Silences in force")).to_be_visible()
+    sign_in(page, f"{own_dashboard.url}/alerts?rule=posting-failures", "ivan")
+    heading(page, TITLE)
+    main = page.locator("main")
+    expect(main.get_by_text("Showing only the alerts of the rule")).to_be_visible()
+    expect(main.get_by_text("Invoices failed to post to the ERP").first).to_be_visible()
+    expect(main.get_by_text("Not acknowledged yet.")).to_be_visible()
+    expect(main.get_by_text("Silences in force")).to_be_visible()
 
-        main.get_by_role("button", name="Acknowledge", exact=True).click()
-        expect(main.get_by_role("button", name="Un-acknowledge")).to_be_visible()
-        heading(page, TITLE)
-        shown = _main_text(page)
-        assert f"Alert #{alert_id} (posting-failures, flow=invoice_billing_to_erp) " in shown
-        assert "acknowledged by ivan." in shown
-        assert "Acknowledged by ivan just now" in shown
-        assert _alert(store) == (alert_id, "ivan")
-        screenshot(page, "alerts-acknowledged")
+    main.get_by_role("button", name="Acknowledge", exact=True).click()
+    expect(main.get_by_role("button", name="Un-acknowledge")).to_be_visible()
+    heading(page, TITLE)
+    shown = _main_text(page)
+    assert f"Alert #{alert_id} (posting-failures, flow=invoice_billing_to_erp) " in shown
+    assert "acknowledged by ivan." in shown
+    assert "Acknowledged by ivan just now" in shown
+    assert _alert(store) == (alert_id, "ivan")
+    screenshot(page, "alerts-acknowledged")
 
-        page.get_by_role("button", name="Show all alerts").click()
-        expect(main.get_by_text("Showing only")).to_have_count(0)
-        assert "rule=" not in page.url
-        main.get_by_role("button", name="Un-acknowledge").click()
-        expect(main.get_by_text("Not acknowledged yet.")).to_be_visible()
-        assert "no longer acknowledged by ivan" in _main_text(page)
-        assert _alert(store) == (alert_id, None)
+    page.get_by_role("button", name="Show all alerts").click()
+    expect(main.get_by_text("Showing only")).to_have_count(0)
+    assert "rule=" not in page.url
+    main.get_by_role("button", name="Un-acknowledge").click()
+    expect(main.get_by_text("Not acknowledged yet.")).to_be_visible()
+    assert "no longer acknowledged by ivan" in _main_text(page)
+    assert _alert(store) == (alert_id, None)
 
 
-def test_a_link_to_an_alert_that_is_over_says_so(base_url: str) -> None:
-    with chromium() as browser, tab(browser) as page:
-        _sign_in(page, f"{base_url}/alerts?alert=999999", user="ada")
-        main = page.locator("main")
-        expect(main.get_by_text("Showing only alert #999999")).to_be_visible()
-        expect(main.get_by_text("It is not firing, pending or stale any more")).to_be_visible()
-        expect(main.get_by_text("No alert is firing.")).to_be_visible()
-        page.get_by_role("button", name="Show all alerts").click()
-        expect(main.get_by_text("Invoices failed to post to the ERP")).to_be_visible()
+def test_a_link_to_an_alert_that_is_over_says_so(
+    page: Page, shared_dashboard: RunningDashboard
+) -> None:
+    sign_in(page, f"{shared_dashboard.url}/alerts?alert=999999", "ada")
+    heading(page, TITLE)
+    main = page.locator("main")
+    expect(main.get_by_text("Showing only alert #999999")).to_be_visible()
+    expect(main.get_by_text("It is not firing, pending or stale any more")).to_be_visible()
+    expect(main.get_by_text("No alert is firing.")).to_be_visible()
+    page.get_by_role("button", name="Show all alerts").click()
+    expect(main.get_by_text("Invoices failed to post to the ERP").first).to_be_visible()

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, Route, expect
 
 from alerts.messages import Money
 from alerts.weekly import TopException, build_weekly_report, store_report
+from alerts.weekly_risks import NewRisk
 from core.config import Settings
 from core.database import Database
 from core.store.records import CanonicalRecord, upsert_records
@@ -69,7 +70,15 @@ def hostile_store(pg_admin_url: str, seeded_template: str) -> Iterator[Database]
                          since=NOW, owner="finance")
             for text in (HOSTILE_ID, HOSTILE_NAME)
         ]  # fmt: skip
-        store_report(conn, report.model_copy(update={"top_exceptions": hostile}))
+        risks = [
+            NewRisk(system="stripe", object_type="invoice", external_id=HOSTILE_ID,
+                    name=HOSTILE_ID, customer=HOSTILE_NAME, metrics=["posting_failures"],
+                    amount=Money(amount_minor=99_999_999, currency="USD"), converted=None,
+                    found_at=NOW, since=NOW, owner="finance", assignee=HOSTILE_ASSIGNEE)
+        ]  # fmt: skip
+        store_report(
+            conn, report.model_copy(update={"top_exceptions": hostile, "new_risks": risks})
+        )
     yield db
     drop_database(pg_admin_url, name)
 
@@ -147,8 +156,15 @@ def test_weekly_report_on_the_executive_page_keeps_hostile_ids_inert(base_url: s
         heading(page, "KPI overview")
         report = page.locator('[data-testid="stExpander"]').first
         report.locator("summary").click()
-        expect(report.get_by_text("Top exceptions by money")).to_be_visible()
+        expect(report.get_by_text("Largest open risks, per currency")).to_be_visible()
+        # The tables are drawn as they scroll into view: bring the last one in first.
+        risk = report.locator('[data-testid="stTable"]').filter(has_text="Open for")
+        report.locator('[data-testid="stTable"]').last.scroll_into_view_if_needed()
+        expect(risk).to_be_visible()
         shown = report.inner_text().replace("\u2060", "")
         assert HOSTILE_ID in shown and HOSTILE_NAME.replace("  ", " ") in shown
+        risk_text = risk.inner_text().replace("\u2060", "")
+        assert f"Stripe invoice {HOSTILE_ID} · {HOSTILE_NAME.replace('  ', ' ')}" in risk_text
+        assert f"finance, assigned to {HOSTILE_ASSIGNEE}" in risk_text
         _no_live_markup(page)
         assert not [u for u in outside if EVIL in u]

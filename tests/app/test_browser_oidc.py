@@ -19,7 +19,6 @@ from core.database import Database
 from sandbox.oidc import OidcClient, StandInUser, create_oidc_app
 from tests.app.apptest_helpers import expected_titles
 from tests.app.browser_kit import (
-    chromium,
     dashboard,
     free_port,
     heading,
@@ -115,13 +114,6 @@ def base_url(
             yield url
     finally:
         drop_database(pg_admin_url, name)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    with chromium() as launched:
-        yield launched
 
 
 def sign_in(page: Page, base_url: str, login: str) -> None:

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, expect
 
 from app.navigation import PAGES
 from core.database import Database
-from tests.app.browser_kit import chromium, dashboard, menu, open_each, screenshot, tab
+from tests.app.browser_kit import dashboard, menu, open_each, screenshot, tab
 from tests.postgres import create_database, drop_database, with_database
 
 pytestmark = pytest.mark.browser
@@ -38,13 +38,6 @@ def _store(pg_admin_url: str, template: str) -> Iterator[Database]:
 def _config(path: Path, auth: dict[str, object]) -> Path:
     path.write_text(yaml.safe_dump({"auth": auth}), encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

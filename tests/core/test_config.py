@@ -112,9 +112,16 @@ def test_bad_rule_names_the_rule(tmp_path: Path) -> None:
     assert error_of(path).startswith(f"{path}: alerts.rules[invoice-failures].threshold: ")
 
 
-def test_bad_timezone(tmp_path: Path) -> None:
-    path = write(tmp_path, "timezone: Mars/Olympus\n")
-    assert error_of(path) == f"{path}: timezone: unknown time zone 'Mars/Olympus'"
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("timezone: Mars/Olympus\n", "timezone"),
+        ("fx:\n  schedule_timezone: Mars/Olympus\n", "fx.schedule_timezone"),
+    ],
+)
+def test_bad_timezone(tmp_path: Path, text: str, field: str) -> None:
+    path = write(tmp_path, text)
+    assert error_of(path) == f"{path}: {field}: unknown time zone 'Mars/Olympus'"
 
 
 def test_invalid_yaml_names_line(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "metric_point",
     "metric_rollup",
     "exception_item",
+    "exception_event",
     "alert",
     "alert_event",
     "sign_in_throttle",
@@ -43,6 +44,7 @@ EXPECTED_TABLES = {
     "compute_duplicate_customer",
     "compute_customer_open",
     "compute_future_record",
+    "slack_request_seen",
 }
 
 

@@ -61,3 +61,30 @@ def test_bad_changes_are_refused_in_words(db: Database, change: object, message:
         with pytest.raises(users.UserError, match=message):
             change(conn)  # type: ignore[operator]
         assert users.user_roles(conn, "nina") == {"finance"}
+
+
+@pytest.mark.parametrize(
+    ("roles", "message"),
+    [([], "at least one role"), (["finance", "boss"], "unknown role\\(s\\): boss")],
+)
+def test_adding_and_changing_roles_refuse_the_same_way(
+    db: Database, roles: list[str], message: str
+) -> None:
+    with db.connection() as conn:
+        users.create_user(conn, "nina", "first secret", ["finance"], actor="ada", at=AT)
+        with pytest.raises(users.UserError, match=message):
+            users.add_user(conn, "omar", "secret", roles, actor="ada", at=AT)
+        with pytest.raises(users.UserError, match=message):
+            users.set_roles(conn, "nina", roles, actor="ada", at=AT)
+        assert users.user_roles(conn, "omar") == frozenset()
+        assert users.user_roles(conn, "nina") == {"finance"}
+
+
+def test_roles_given_once_as_a_generator_are_all_granted(db: Database) -> None:
+    with db.connection() as conn:
+        users.add_user(
+            conn, "nina", "secret", (r for r in ("revops", "finance")), actor="ada", at=AT
+        )
+        assert users.user_roles(conn, "nina") == {"finance", "revops"}
+        users.set_roles(conn, "nina", (r for r in ("admin",)), actor="ada", at=AT)
+        assert users.user_roles(conn, "nina") == {"admin"}

@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from prometheus_client import CollectorRegistry
 
+from alerts.freshness import ServiceClock, freshness_limits
 from alerts.measurements import measure
 from app.queries import integration
 from app.queries.core import Window
@@ -97,7 +98,9 @@ def test_alerts_the_integration_page_and_the_exporter_agree(dashboard: Database)
     at = NOW + 7 * MINUTE
 
     with db.connection() as conn:
-        measured = measure(conn, SETTINGS, [], at).values
+        service = ServiceClock()
+        limits = freshness_limits(conn, SETTINGS, service, at)
+        measured = measure(conn, SETTINGS, [], at, limits=limits, service=service).values
     alerts = {(v.name, v.labels["source"]): v.value for v in measured if "source" in v.labels}
     registry = CollectorRegistry()
     registry.register(StoreCollector(db, Clock(at)))
