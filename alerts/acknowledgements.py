@@ -29,6 +29,7 @@ from core.config import Settings
 from core.display import instant
 from core.errors import SyncwatchError
 from core.roles import Identity, may_acknowledge_alerts
+from metrics.label_words import labels_words
 
 AckAction = Literal["acknowledge", "unacknowledge"]
 
@@ -53,9 +54,9 @@ class AckOutcome:
 
 
 def describe(alert: AlertState) -> str:
-    """``Alert #12 (posting-failures, flow=invoice_billing_to_erp)`` for messages to people."""
-    labels = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
-    return f"Alert #{alert.id} ({alert.rule}{', ' + labels if labels else ''})"
+    """``Alert #12 (posting-failures: Invoices → ERP)`` for messages to people."""
+    labels = labels_words(alert.labels, "")
+    return f"Alert #{alert.id} ({alert.rule}{': ' + labels if labels else ''})"
 
 
 def check_may_act(identity: Identity, doing: str = "acknowledge alerts") -> None:

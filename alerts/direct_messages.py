@@ -18,11 +18,12 @@ from alerts.builder import alerts_link
 from alerts.enqueue import Enqueued, enqueue_direct_message
 from alerts.lifecycle import AlertState
 from alerts.messages import Notice
-from alerts.planning import Step, labels_text
+from alerts.planning import Step
 from alerts.store import Incident
 from core.clock import format_instant
 from core.config import Settings
 from core.config.alerts import AlertRule
+from metrics.label_words import labels_words
 
 # Who was assigned each alert during the incident (an assignment outlives the alert's firing:
 # the resolution is news to the person who took it).
@@ -67,7 +68,7 @@ def tell_assignees(
     title = rule.title or rule.describe()
     sent: list[Enqueued] = []
     for alert_id, labels, person in rows:
-        labelled = labels_text(labels) if labels else ""
+        labelled = labels_words(labels, "")
         text = f"{title}{f' ({labelled})' if labelled else ''} {what}."
         notice = Notice(
             title=f"An alert you took {what}",

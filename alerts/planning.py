@@ -26,6 +26,7 @@ from alerts.store import Incident
 from core.config import Settings
 from core.config.alerts import AlertRule
 from core.display import duration, metric_value
+from metrics.label_words import labels_words
 
 MessageState = Literal["firing", "stale", "resolved"]
 StepKind = Literal["post", "update", "resolve", "close", "hold", "recap"]
@@ -101,9 +102,9 @@ class Step:
         return "flapping" if self.flapping else self.state
 
 
-def labels_text(labels: dict[str, Any]) -> str:
-    """A line's labels as ``flow=x, system=y`` (``(all)`` for none)."""
-    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) or "(all)"
+def _where(labels: dict[str, Any]) -> str:
+    """What a line is about, in words (``Invoices → ERP · Stripe``; ``all`` for none)."""
+    return labels_words(labels, "all")
 
 
 def _state(visible: list[Line]) -> MessageState:
@@ -129,18 +130,16 @@ def describe_changes(
         before = snapshot.get(line.fingerprint)
         now_value = metric_value(line.value, line.unit, line.labels)
         if before is None:
-            parts.append(f"new: {labels_text(line.labels)} at {now_value}")
+            parts.append(f"new: {_where(line.labels)} at {now_value}")
         elif _moved(rule, margin, float(before["value"]), line.value):
             old = metric_value(float(before["value"]), line.unit, line.labels)
-            parts.append(f"{labels_text(line.labels)}: {old} → {now_value}")
+            parts.append(f"{_where(line.labels)}: {old} → {now_value}")
         elif before["stale"] and not line.stale_reason:
-            parts.append(f"{labels_text(line.labels)}: data fresh again")
+            parts.append(f"{_where(line.labels)}: data fresh again")
     shown = {line.fingerprint for line in visible}
     for fp, before in snapshot.items():
         if fp not in shown:
-            parts.append(
-                f"{'silenced' if fp in muted else 'cleared'}: {labels_text(before['labels'])}"
-            )
+            parts.append(f"{'silenced' if fp in muted else 'cleared'}: {_where(before['labels'])}")
     reasons = sorted(
         {line.stale_reason for line in visible if line.stale_reason}
         - {before.get("stale") for before in snapshot.values()}
@@ -201,7 +200,7 @@ def _settle(incident: Incident, group: Group, now: datetime) -> Step | None:
     if not group.visible:
         return None
     values = "; ".join(
-        f"{labels_text(line.labels)} at {metric_value(line.value, line.unit, line.labels)}"
+        f"{_where(line.labels)} at {metric_value(line.value, line.unit, line.labels)}"
         for line in group.visible
     )
     return Step("update", _state(group.visible), f"Stopped flapping: still firing ({values})")
@@ -231,7 +230,7 @@ def _speak(
     waiting = [line for line in visible if line.acknowledged_by is None]
     if state == "firing" and waiting and since >= rule.repeat_interval:
         values = "; ".join(
-            f"{labels_text(line.labels)} at {metric_value(line.value, line.unit, line.labels)}"
+            f"{_where(line.labels)} at {metric_value(line.value, line.unit, line.labels)}"
             for line in waiting
         )
         took = duration(now - incident.started_at)

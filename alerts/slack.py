@@ -23,6 +23,7 @@ from alerts.messages import (
     ThreadReply,
 )
 from core.display import duration, metric_value, money
+from metrics.label_words import labels_words
 
 Block = dict[str, Any]
 
@@ -151,17 +152,11 @@ def _fit_lines(items: Sequence[str], limit: int) -> tuple[list[str], int]:
 # Alerts
 
 
-def _labels_text(labels: dict[str, str]) -> str:
-    if not labels:
-        return "all"
-    return ", ".join(f"{k}={v}" for k, v in labels.items())
-
-
 def _line_summary(line: AlertLine) -> str:
     value = metric_value(line.value, line.unit, line.labels)
     threshold = metric_value(line.threshold, line.unit, line.labels)
-    where = escape(_labels_text(line.labels))
-    summary = f"`{where}`: *{value}* (threshold {escape(line.op)} {threshold})"
+    where = escape(labels_words(line.labels, "all"))
+    summary = f"{where}: *{value}* (threshold {escape(line.op)} {threshold})"
     if line.acknowledged_by is not None:
         summary += f"\n:eyes: {_acknowledgement(line)}"
     if line.assigned_to is not None:
@@ -236,7 +231,7 @@ def _state_line(message: AlertMessage) -> str:
 def _alert_fallback(message: AlertMessage) -> str:
     head = f"[{message.state.upper()}] {message.title}: {message.summary}"
     lines = [
-        f"{_labels_text(ln.labels)}: {metric_value(ln.value, ln.unit, ln.labels)} "
+        f"{labels_words(ln.labels, 'all')}: {metric_value(ln.value, ln.unit, ln.labels)} "
         f"(threshold {ln.op} {metric_value(ln.threshold, ln.unit, ln.labels)})"
         + (f", acknowledged by {ln.acknowledged_by}" if ln.acknowledged_by else "")
         + (f", assigned to {ln.assigned_to}" if ln.assigned_to else "")

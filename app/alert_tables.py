@@ -11,27 +11,11 @@ from typing import Final
 import pandas as pd  # type: ignore[import-untyped]
 
 from app.queries.core import Frame
-from app.views import Config, Reading, flow_title, missing, text_column, when, words
-from core.display import MISSING, metric_title, metric_value, system_title
+from app.views import Config, Reading, missing, text_column, when, words
+from core.display import MISSING, metric_value
+from metrics.label_words import labels_words
 
 STATE_TITLES: Final = {"firing": "Firing", "pending": "Pending", "stale": "No fresh data"}
-
-
-def labels_words(labels: object) -> str:
-    """An alert's labels (or a silence's matchers) in words: ``Invoices → ERP · Stripe``."""
-    if not isinstance(labels, Mapping) or not labels:
-        return "all flows and systems"
-    parts = []
-    for key, value in sorted(labels.items()):
-        if key == "flow":
-            parts.append(flow_title(value))
-        elif key in ("system", "source"):
-            parts.append(system_title(value))
-        elif key == "metric":
-            parts.append(metric_title(value))
-        else:
-            parts.append(f"{str(key).replace('_', ' ')} {value}")
-    return " · ".join(parts)
 
 
 def state_words(state: object, flapping_since: object) -> str:

@@ -12,10 +12,10 @@ from typing import Any, Final
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from app.alert_tables import labels_words
 from app.queries.core import Frame
 from app.views import Config, Reading, flow_title, missing, text_column, when, words
 from core.display import MISSING, metric_title, object_title, system_title
+from metrics.label_words import labels_words
 
 ACTION_TITLES: Final[dict[str, str]] = {
     "sign_in": "Signed in",

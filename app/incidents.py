@@ -13,10 +13,11 @@ from app.queries import integration
 from app.queries.core import Window
 from app.runtime import runtime
 from app.text import plain
-from app.views import Reading, flow_title, missing
+from app.views import Reading, missing
 from core.config import Settings
-from core.display import age_bucket_title, ago, instant, metric_title, metric_value, system_title
+from core.display import ago, instant, metric_title, metric_value
 from core.roles import Identity
+from metrics.label_words import label_words
 
 ALERTS_PAGE: Final = "app_pages/integration_alerts.py"
 INCIDENT_STATES: Final = ("firing", "stale")
@@ -54,7 +55,7 @@ def incident_line(row: dict[str, Any], titles: dict[str, str], reading: Reading)
     """One incident as a line of Markdown: what, where, how bad, since when, who is on it."""
     title = titles.get(str(row["rule"]), f"Alert rule {row['rule']}")
     parts = [f"**{plain(title)}**"]
-    parts += [plain(s) for s in subjects(row["labels"]) if s not in title]
+    parts += [plain(s) for s in label_words(row["labels"]) if s not in title]
     parts.append(_SEVERITY.get(str(row["severity"]), plain(row["severity"])))
     # A yes/no measurement (a collector's health) says nothing more than the title does.
     if not missing(row["value"]) and row["unit"] != "bool":
@@ -90,23 +91,6 @@ def incident_help(row: dict[str, Any], reading: Reading) -> str:
     if row["state"] == "stale":
         facts.append("held, neither firing nor resolved, until its data is fresh again")
     return plain(", ".join(facts) + ". Opens the alert, to acknowledge it or see its history.")
-
-
-def subjects(labels: dict[str, Any]) -> list[str]:
-    """An alert's labels in words: the flow's and system's names, never their ids."""
-    words = []
-    for key, value in sorted(labels.items()):
-        if key == "flow":
-            words.append(flow_title(value))
-        elif key in ("source", "system"):
-            words.append(system_title(value))
-        elif key == "age_bucket":
-            words.append(age_bucket_title(value))
-        elif key == "quantile":
-            continue
-        else:
-            words.append(f"{key.replace('_', ' ')} {value}")
-    return words
 
 
 def _since(row: dict[str, Any]) -> datetime | None:

@@ -12,7 +12,7 @@ import streamlit as st
 from alerts.acknowledgements import AckAction
 from alerts.defaults import effective_rules
 from app import actions
-from app.alert_tables import alerts_view, labels_words, silences_view
+from app.alert_tables import alerts_view, silences_view
 from app.components import data_table, help_line
 from app.filters import current_window, wall_clock
 from app.queries import integration
@@ -24,6 +24,7 @@ from app.views import Reading
 from core.display import ago, instant, metric_value
 from core.errors import SyncwatchError
 from core.roles import Identity, NotAllowedError, may_acknowledge_alerts
+from metrics.label_words import labels_words
 
 DURATIONS = {"1 hour": 1, "4 hours": 4, "1 day": 24, "3 days": 72, "1 week": 168}
 FLASH = "alerts.flash"

@@ -95,7 +95,7 @@ def test_acknowledge_and_withdraw_are_events_and_audited(db: Database) -> None:
 
     first = ack(db, settings, IVAN, T0 + 5 * MINUTE)
     assert first.changed and first.message == (
-        f"Alert #{alert_id} (invoice-breaches, flow=invoice_billing_to_erp) acknowledged by ivan."
+        f"Alert #{alert_id} (invoice-breaches: Invoices → ERP) acknowledged by ivan."
     )
     assert alert_row(db) | {"id": 0} == {"id": 0, "state": "firing", "by": "ivan",
                                          "at": T0 + 5 * MINUTE}  # fmt: skip

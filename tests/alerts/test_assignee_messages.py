@@ -71,7 +71,7 @@ def test_the_assignee_hears_that_the_alert_resolved(db: Database, slack: Slack) 
     assert dm.message == {
         "kind": "notice",
         "title": "An alert you took resolved",
-        "text": "Dead-lettered syncs (flow=invoice_billing_to_erp) resolved. Resolved after 20 min",
+        "text": "Dead-lettered syncs (Invoices → ERP) resolved. Resolved after 20 min",
         "url": f"https://syncwatch.example.com/alerts?alert={alert_id}",
         "url_label": f"Open alert #{alert_id}",
     }

@@ -87,9 +87,7 @@ def test_flapping_is_said_once_then_settles_firing(db: Database, slack: Slack) -
     assert len(slack.standin.calls()) == calls
     run(db, slack, cfg, at + 5 * MINUTE, failing=True)  # stable for the whole hour: settled
     assert flapping_since(db) == (None, None)
-    assert slack.replies("sync-alerts")[-1] == (
-        "Stopped flapping: still firing (source=stripe at 2)"
-    )
+    assert slack.replies("sync-alerts")[-1] == ("Stopped flapping: still firing (Stripe at 2)")
     [update] = slack.standin.calls("chat.update")[-1:]
     assert update.params["ts"] == slack.posts("sync-alerts")[-1]["ts"]
     assert len(slack.posts("sync-alerts")) == 3

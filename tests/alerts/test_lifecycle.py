@@ -146,7 +146,7 @@ def test_repeat_while_firing(db: Database) -> None:
     rows = outbox(db)
     assert [r.kind for r in rows] == ["post"] + ["update", "reply"] * 3
     replies = [r.message["text"] for r in rows if r.kind == "reply"]
-    assert replies[0].startswith("Still firing after 1 h: flow=invoice_billing_to_erp at 5")
+    assert replies[0].startswith("Still firing after 1 h: Invoices → ERP at 5")
     assert all(r.parent_id == rows[0].id for r in rows[1:])
 
 
@@ -164,7 +164,7 @@ def test_one_message_for_a_rule_breaching_on_three_flows(db: Database) -> None:
     step(db, config, T0 + 20 * MINUTE, [breaches(1, {"flow": f}) for f in more])
     post, update, reply = outbox(db)
     assert len(update.message["lines"]) == 4 and update.parent_id == post.id
-    assert "new: flow=amendment_crm_to_billing at 1" in reply.message["text"]
+    assert "new: Amendments → subscriptions at 1" in reply.message["text"]
 
 
 def test_group_by_splits_messages(db: Database) -> None:

@@ -97,7 +97,7 @@ def test_warnings_wait_for_the_morning_and_arrive_once_critical_at_once(
         run(db, slack, cfg, at, values(breaches, failures=3, dead=1))
     assert len(slack.posts("finance-ops")) == 1
     # Critical goes through the night: its repeat is the only thing #finance-ops hears.
-    assert slack.replies("finance-ops") == ["Still firing after 4 h 30 min: (all) at 3"]
+    assert slack.replies("finance-ops") == ["Still firing after 4 h 30 min: all at 3"]
 
     run(db, slack, cfg, MORNING - MINUTE, values(9, failures=3, dead=1))
     assert len(slack.posts("finance-ops")) == 1
@@ -149,6 +149,6 @@ def test_a_message_posted_before_the_night_is_updated_once_in_the_morning(
     assert slack.standin.calls("chat.update") == [] and slack.replies("finance-ops") == []
     run(db, slack, cfg, MORNING, values(13))
     assert len(slack.standin.calls("chat.update")) == 1
-    assert slack.replies("finance-ops") == ["Changed — flow=invoice_billing_to_erp: 2 → 13"]
+    assert slack.replies("finance-ops") == ["Changed — Invoices → ERP: 2 → 13"]
     [updated] = slack.posts("finance-ops")
     assert updated["ts"] == post["ts"] and "13" in updated["text"]

@@ -211,3 +211,19 @@ def texts_of_every_view(page: Page) -> list[str]:
 def wait_idle(page: Page) -> None:
     """Wait until the script has finished its run (Streamlit's running indicator is gone)."""
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=30_000)
+
+
+def open_choices(page: Page, box: Locator, attempts: int = 5) -> None:
+    """Open a select box's list of options. A click that lands while the page redraws is
+    lost (the box is drawn anew), so it is tried again until the options show."""
+    for _ in range(attempts - 1):
+        wait_idle(page)
+        box.click()
+        try:
+            expect(page.get_by_role("option").first).to_be_visible(timeout=3_000)
+        except AssertionError:
+            page.keyboard.press("Escape")
+        else:
+            return
+    box.click()
+    expect(page.get_by_role("option").first).to_be_visible()

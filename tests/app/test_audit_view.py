@@ -104,13 +104,14 @@ def test_alerts_and_silences_read_in_words() -> None:
     alerts = pd.DataFrame(
         [
             (1, "posting-failures", "firing", "critical", {"flow": "invoice_billing_to_erp"},
-             12.0, None, NOW, NOW, NOW, None),
+             12.0, None, NOW, NOW, NOW, None, "ivan"),
             (2, "stripe-fresh", "stale", "warning", {"source": "stripe"},
-             float("nan"), "seconds", NOW, pd.NaT, NOW, "ivan"),
-            (3, "lag", "pending", "warning", {}, 172_800.0, "seconds", NOW, pd.NaT, pd.NaT, None),
+             float("nan"), "seconds", NOW, pd.NaT, NOW, "ivan", None),
+            (3, "lag", "pending", "warning", {}, 172_800.0, "seconds", NOW, pd.NaT, pd.NaT, None,
+             None),
         ],
         columns=["id", "rule", "state", "severity", "labels", "value", "unit", "active_since",
-                 "firing_since", "last_evaluated_at", "acknowledged_by"],
+                 "firing_since", "last_evaluated_at", "acknowledged_by", "assigned_to"],
     )  # fmt: skip
     view, config = alerts_view(alerts, {"posting-failures": "Invoices failed to post"}, READING)
     assert list(view["what"]) == ["Invoices failed to post", "stripe-fresh", "lag"]
@@ -119,6 +120,7 @@ def test_alerts_and_silences_read_in_words() -> None:
     assert list(view["value"]) == ["12", "—", "2 d"]
     assert list(view["since"]) == ["2026-11-20 13:00 CET (just now)"] * 3
     assert list(view["on_it"]) == ["—", "ivan", "—"]
+    assert list(view["assignee"]) == ["ivan", "—", "—"]
     assert set(config) == set(view.columns)
     silences = pd.DataFrame(
         [(7, {"rule": "posting-failures"}, "ERP upgrade", "ivan", NOW, NOW.replace(hour=16))],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.app.browser_kit import RunningDashboard, heading, screenshot, sign_in, tab
+from tests.app.browser_kit import RunningDashboard, heading, open_choices, screenshot, sign_in, tab
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def _form(page: Page, name: str) -> Locator:
 def _choose_roles(page: Page, form_text: str, roles: list[str]) -> None:
     form = _form(page, form_text)
     for role in roles:
-        form.get_by_role("combobox").last.click()
+        open_choices(page, form.get_by_role("combobox").last)
         page.get_by_role("option", name=role, exact=True).click()
         page.keyboard.press("Escape")
         expect(form.get_by_text(role, exact=True)).to_be_visible()

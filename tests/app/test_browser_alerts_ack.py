@@ -48,7 +48,7 @@ def test_slack_link_focuses_the_rule_and_the_button_acknowledges(
     expect(main.get_by_role("button", name="Un-acknowledge")).to_be_visible()
     heading(page, TITLE)
     shown = _main_text(page)
-    assert f"Alert #{alert_id} (posting-failures, flow=invoice_billing_to_erp) " in shown
+    assert f"Alert #{alert_id} (posting-failures: Invoices → ERP) " in shown
     assert "acknowledged by ivan." in shown
     assert "Acknowledged by ivan just now" in shown
     assert _alert(store) == (alert_id, "ivan")

@@ -9,7 +9,14 @@ from playwright.sync_api import Page, expect
 
 from core.database import Database
 from core.display import money_list
-from tests.app.browser_kit import RunningDashboard, heading, screenshot, sign_in, visible_text
+from tests.app.browser_kit import (
+    RunningDashboard,
+    heading,
+    open_choices,
+    screenshot,
+    sign_in,
+    visible_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +40,7 @@ def _main(page: Page) -> str:
 def _pick(page: Page, label: str, option: str) -> None:
     """Choose ``option`` in the select box labelled ``label`` (typed, as a person may)."""
     box = page.get_by_label(label, exact=True)
-    box.click()
+    open_choices(page, box)
     box.press_sequentially(option)
     expect(page.get_by_role("option", name=option, exact=True)).to_be_visible()
     box.press("Enter")
@@ -50,8 +57,7 @@ def test_an_item_is_assigned_noted_and_its_timeline_shown(
     main = page.locator('[data-testid="stMain"]')
     expect(main.get_by_text(f"Timeline of item #{item}")).to_be_visible()
 
-    page.get_by_label("Assignee", exact=True).click()
-    expect(page.get_by_role("option").first).to_be_visible()
+    open_choices(page, page.get_by_label("Assignee", exact=True))
     offered = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
     assert offered == ["Nobody", "ada", "fiona"]  # finance items: finance and admin only
     page.keyboard.press("Escape")
