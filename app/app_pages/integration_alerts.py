@@ -20,7 +20,7 @@ from app.queries.core import Frame, Window
 from app.runtime import runtime
 from app.session import page_guard
 from app.text import plain
-from app.views import Reading
+from app.views import Reading, missing
 from core.display import ago, instant, metric_value
 from core.errors import SyncwatchError
 from core.roles import Identity, NotAllowedError, may_acknowledge_alerts
@@ -66,8 +66,12 @@ def _alert_card(
     value = (
         "—" if pd.isna(row.value) else metric_value(float(row.value), row.unit or "", row.labels)
     )
-    since = instant(_when(row.firing_since), zone, now)
-    by, acked_at = row.acknowledged_by, _when(row.acknowledged_at)
+    # Alerts are judged on the scheduler's clock, which may run ahead of this page's (the demo
+    # speeds it up): an instant past "now" reads "just now", never as a time to come.
+    firing_since = _when(row.firing_since)
+    since = instant(firing_since, zone, max(now, firing_since) if firing_since else now)
+    by = None if missing(row.acknowledged_by) else str(row.acknowledged_by)
+    acked_at = _when(row.acknowledged_at)
     with st.container(border=True):
         text, button = st.columns([5, 1], vertical_alignment="center")
         text.markdown(
@@ -82,7 +86,8 @@ def _alert_card(
         )  # fmt: skip
         if by:
             text.markdown(
-                f":material/visibility: **Acknowledged by {plain(by)}** {ago(acked_at, now)} "
+                f":material/visibility: **Acknowledged by {plain(by)}** "
+                f"{ago(acked_at, max(now, acked_at) if acked_at else now)} "
                 f"({plain(instant(acked_at, zone))}). Slack no longer repeats it."
             )
         else:

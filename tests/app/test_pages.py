@@ -269,3 +269,26 @@ def test_revops_tiles_show_the_open_invoices_of_orphan_and_duplicate_customers(
     captions = [c.value for c in at.caption]
     assert any("Stripe" in c and "$1.2K unpaid" in c for c in captions), captions
     assert not any("stripe ·" in c or "· USD" in c for c in captions)
+
+
+def test_alerts_page_says_who_is_on_each_alert_and_no_one_else(app_env: Database) -> None:
+    """One alert acknowledged and one not: the other reads "Not acknowledged yet", never as
+    acknowledged by a missing value."""
+    with app_env.connection() as conn:
+        conn.execute(
+            "INSERT INTO alert (fingerprint, rule, labels, state, severity, value, active_since, "
+            "firing_since) VALUES ('f2', 'posting-failures', %s, 'firing', 'critical', 3, %s, %s)",
+            ('{"flow": "payment_billing_to_erp"}', NOW, NOW),
+        )
+        conn.execute(
+            "UPDATE alert SET acknowledged_by = 'ivan', acknowledged_at = %s, "
+            "assigned_to = 'ivan', assigned_at = %s WHERE fingerprint = 'f1'",
+            (NOW, NOW),
+        )
+    at = signed_in("ivan")
+    at.switch_page("app_pages/integration_alerts.py").run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert shown.count("**Acknowledged by ivan**") == 1
+    assert shown.count("**Not acknowledged yet.**") == 1
+    assert "nan" not in shown.split() and "None" not in shown
