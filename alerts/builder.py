@@ -13,9 +13,12 @@ import psycopg
 from alerts.assignments import AlertPeople, alert_people
 from alerts.evaluation import fingerprint, group_key
 from alerts.messages import AlertLine, AlertMessage, AlertState, Money, RecordRef
+from alerts.weekly_tables import record_title
 from core.config import Settings
 from core.config.alerts import AlertRule
-from core.display import metric_value
+from core.display import metric_title, metric_value
+from core.store.record_names import names_join
+from metrics.label_words import labels_words
 
 TOP_RECORDS = 5
 # Metrics without exception items of their own borrow the records behind a sibling metric.
@@ -27,6 +30,10 @@ _RECORDS_OF = {
 }
 # Labels that describe a series, not the records behind it.
 _SERIES_ONLY_LABELS = ("quantile", "currency")
+_OP_WORDS = {
+    ">": "above", ">=": "at or above", "<": "below", "<=": "at or below", "==": "at",
+    "!=": "other than",
+}  # fmt: skip
 # Keys of exception_item.related that name the same record in another system.
 _RELATED_IDS = {
     "netsuite_invoice": "netsuite",
@@ -56,6 +63,19 @@ def alerts_link(settings: Settings, rule: AlertRule, alert_id: int | None = None
     are acknowledged)."""
     query = {"alert": alert_id} if alert_id is not None else {"rule": rule.name}
     return f"{settings.dashboard_url.rstrip('/')}/alerts?{urlencode(query)}"
+
+
+def condition_words(rule: AlertRule, unit: str) -> str:
+    """The rule's condition as people say it: ``p95 Sync lag (Invoices → ERP) above 1 h``
+    (``rule.describe()`` is the same condition as the configuration writes it)."""
+    quantile = rule.labels.get("quantile")
+    what = f"{quantile} {metric_title(rule.metric)}" if quantile else metric_title(rule.metric)
+    where = labels_words(rule.labels, "")
+    subject = f"{what} ({where})" if where else what
+    if rule.op == ">" and rule.threshold == 0:
+        return subject  # any at all: "Invoice failed to post: now 27"
+    threshold = metric_value(rule.threshold, unit, rule.labels)
+    return f"{subject} {_OP_WORDS[rule.op]} {threshold}"
 
 
 def record_link(settings: Settings, system: str, external_id: str) -> str:
@@ -94,9 +114,13 @@ def _line(
         params,
     ).fetchall()
     top = conn.execute(
+        "SELECT i.system, i.object_type, i.external_id, i.related, i.amount_minor, i.currency, "
+        "i.since, names.record_name, names.customer_name FROM ("
         "SELECT system, object_type, external_id, related, amount_minor, currency, since "
         f"FROM exception_item WHERE {where} "
-        "ORDER BY amount_minor DESC NULLS LAST, since NULLS LAST, external_id LIMIT %s",
+        "ORDER BY amount_minor DESC NULLS LAST, since NULLS LAST, external_id LIMIT %s) i "
+        f"{names_join('i.system', 'i.object_type', 'i.external_id')} "
+        "ORDER BY i.amount_minor DESC NULLS LAST, i.since NULLS LAST, i.external_id",
         (*params, TOP_RECORDS),
     ).fetchall()
     return AlertLine(
@@ -109,7 +133,7 @@ def _line(
         records_affected=sum(int(n) for _, _, n in totals),
         top_records=[
             RecordRef(
-                label=f"{object_type.replace('_', ' ').capitalize()} {external_id}",
+                label=record_title(system, kind, external_id, name, customer),
                 ids=_ids(system, external_id, related),
                 amount=Money(amount_minor=amount, currency=currency.strip())
                 if amount is not None and currency
@@ -117,7 +141,7 @@ def _line(
                 since=since,
                 url=record_link(settings, system, external_id),
             )
-            for system, object_type, external_id, related, amount, currency, since in top
+            for system, kind, external_id, related, amount, currency, since, name, customer in top
         ],
         acknowledged_by=view.acknowledged_by,
         acknowledged_at=view.acknowledged_at,
@@ -138,7 +162,7 @@ def build_message(
     stale_reasons: list[str] | None = None,
 ) -> AlertMessage:
     """The message of one incident in ``state``, with a line per label set."""
-    condition = rule.describe()
+    condition = condition_words(rule, lines[0].unit if lines else "")
     if state == "resolved":
         summary = f"Resolved: {condition} no longer holds."
     elif state == "stale":

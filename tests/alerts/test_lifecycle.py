@@ -226,4 +226,13 @@ def test_default_rules_over_a_seeded_world(db: Database) -> None:
     amounts = [r["amount"]["amount_minor"] for r in line["top_records"] if r["amount"]]
     assert amounts == sorted(amounts, reverse=True)
     assert all(r["ids"]["stripe"].startswith("in_") for r in line["top_records"])
+    # Named as people know them: the invoice's number and its customer, not the Stripe id.
+    assert all(
+        r["label"].startswith("Stripe invoice ") and " · " in r["label"]
+        and r["ids"]["stripe"] not in r["label"]
+        for r in line["top_records"]
+    )  # fmt: skip
+    assert posting.message["summary"].startswith(
+        f"Invoice failed to post: now {line['records_affected']}."
+    )
     assert len({r.key for r in outbox(db)}) == len(outbox(db))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from alerts.builder import condition_words
 from alerts.defaults import (
     JOB_FAILING,
     METRICS_STALE,
@@ -144,3 +145,25 @@ def test_configured_rule_replaces_the_default_of_that_name() -> None:
     )  # fmt: skip
     [rule] = [r for r in effective_rules(settings) if r.name == "posting-failures"]
     assert (rule.threshold, rule.route) == (5, "#billing-oncall")
+
+
+@pytest.mark.parametrize(
+    ("rule", "unit", "words"),
+    [
+        ({"metric": "sync_lag_seconds", "threshold": 3600,
+          "labels": {"flow": "invoice_billing_to_erp", "quantile": "p95"}},
+         "seconds", "p95 Sync lag (Invoices → ERP) above 1 h"),
+        ({"metric": "sla_attainment", "op": "<", "threshold": 0.95,
+          "labels": {"flow": "payment_billing_to_erp"}},
+         "ratio", "SLA attainment (Payments → ERP) below 95.0%"),
+        ({"metric": "posting_failures", "aggregate": "sum", "threshold": 0},
+         "count", "Invoice failed to post"),
+        ({"metric": "unmatched_accounts", "op": ">=", "threshold": 10,
+          "labels": {"system": "netsuite"}},
+         "count", "Account without customer (NetSuite) at or above 10"),
+    ],
+)  # fmt: skip
+def test_a_condition_in_words(rule: dict[str, object], unit: str, words: str) -> None:
+    """What a Slack message says breached: names, units and words, never the rule's syntax."""
+    parsed = AlertRule.model_validate({"name": "r", **rule})
+    assert condition_words(parsed, unit) == words
