@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import psycopg
 
-from alerts.defaults import effective_rules
+from alerts.defaults import rule_in_force
 from alerts.enqueue import Enqueued
 from alerts.lifecycle import AlertState
 from alerts.notifications import announce
@@ -169,7 +169,7 @@ def _update_message(
     at: datetime,
 ) -> list[Enqueued]:
     """Update the alert's Slack message (when it has one) to show the acknowledgement now."""
-    rule = next((r for r in effective_rules(settings) if r.name == alert.rule), None)
+    rule = rule_in_force(conn, settings, alert.rule, at)
     incident = load_open_incidents(conn).get(alert.group_key)
     if rule is None or incident is None:
         return []

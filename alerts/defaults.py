@@ -5,10 +5,12 @@ Built-in rules name no channel: alerts.routing sends each by its owner and sever
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.freshness import cadence_limit
+import psycopg
+
+from alerts.freshness import ServiceClock, cadence_limit, freshness_limits
 from core.config import Settings
 from core.config.alerts import AlertRule
 from core.config.flows import Owner
@@ -195,3 +197,12 @@ def effective_rules(
         built_in += default_rules(settings, limits)
     configured = {r.name for r in settings.alerts.rules}
     return [r for r in built_in if r.name not in configured] + list(settings.alerts.rules)
+
+
+def rule_in_force(
+    conn: psycopg.Connection[Any], settings: Settings, name: str, now: datetime
+) -> AlertRule | None:
+    """The rule named ``name`` as an evaluation at ``now`` would judge it (a freshness rule
+    with its source's limit from its recent collect times), or None when no rule has it."""
+    limits = freshness_limits(conn, settings, ServiceClock(), now)
+    return next((r for r in effective_rules(settings, limits) if r.name == name), None)

@@ -22,15 +22,14 @@ from slack_sdk import WebClient
 from alerts import slack_buttons as buttons
 from alerts.acknowledgements import AcknowledgementError, change_acknowledgement, check_may_act
 from alerts.assignments import assign_alert
-from alerts.defaults import effective_rules
+from alerts.defaults import rule_in_force
 from alerts.incident_refresh import open_alerts, refresh_incident_message
 from alerts.lifecycle import AlertState
 from alerts.messages import Activity
 from alerts.silences import active_silences, create_silence
 from alerts.slack_users import SlackUserError, syncwatch_identity
-from alerts.store import EVALUATION_LOCK, Incident, load_open_incidents
+from alerts.store import EVALUATION_LOCK, load_open_incidents
 from core.config import Settings
-from core.config.alerts import AlertRule
 from core.database import Database
 from core.display import duration, instant
 from core.roles import Identity
@@ -109,7 +108,7 @@ def act(
             # Taken before anything is read, so an evaluation cannot save over this change.
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (EVALUATION_LOCK,))
             incident = load_open_incidents(conn).get(target.group_key)
-            rule = _rule(settings, incident)
+            rule = None if incident is None else rule_in_force(conn, settings, incident.rule, now)
             if incident is None or rule is None or incident.started_at != target.started_at:
                 return Answer(False, "This alert is no longer firing: there is nothing to do.")
             members = open_alerts(conn, incident.group_key)
@@ -122,12 +121,6 @@ def act(
             )  # fmt: skip
     log.info("%s: %s from Slack by %s", incident.group_key, click.action_id, identity.name)
     return Answer(changed=True)
-
-
-def _rule(settings: Settings, incident: Incident | None) -> AlertRule | None:
-    if incident is None:
-        return None
-    return next((r for r in effective_rules(settings) if r.name == incident.rule), None)
 
 
 def _do(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from alerts.acknowledgements import change_acknowledgement
 from alerts.defaults import effective_rules
 from alerts.engine import evaluate_alerts
 from alerts.freshness import ServiceClock, cadence_limit, freshness_limits
 from core.config import Settings
 from core.database import Database
+from core.roles import Identity
 from core.store.runs import finish_run, start_run
 from tests.alerts.alert_world import MINUTE, T0, history, outbox, set_health, states, write_metrics
 
@@ -88,6 +90,16 @@ def test_a_slow_source_is_not_stale_at_fifteen_minutes_a_stalled_one_is(db: Data
     [post] = [r for r in outbox(db) if r.message.get("rule") == TICKETS]
     [line] = post.message["lines"]
     assert (line["value"], line["threshold"]) == (34 * 60, 33 * 60)
+    with db.connection() as conn:
+        [alert_id] = conn.execute("SELECT id FROM alert WHERE rule = %s", (TICKETS,)).fetchone()
+        ivan = Identity("ivan", frozenset({"integration"}))
+        change_acknowledgement(
+            conn, cfg, alert_id, "acknowledge", identity=ivan, at=T0 + 35 * MINUTE
+        )
+    # The message updated for the acknowledgement keeps the source's own limit.
+    [update] = [r for r in outbox(db) if r.message.get("rule") == TICKETS and r.kind == "update"]
+    [line] = update.message["lines"]
+    assert (line["threshold"], line["acknowledged_by"]) == (33 * 60, "ivan")
 
 
 def test_a_rule_with_an_explicit_limit_keeps_it(db: Database) -> None:
