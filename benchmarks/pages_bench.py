@@ -21,13 +21,24 @@ from typing import Any
 
 import psycopg
 
-from app.queries import admin, error_groups, executive, finance, integration, records, revops
+from app.queries import (
+    admin,
+    error_groups,
+    exceptions,
+    executive,
+    finance,
+    integration,
+    records,
+    revops,
+)  # fmt: skip
 from app.queries.core import Query, Window, run
 from benchmarks.common import DEFAULT_SERVER, machine, scratch_database
 from benchmarks.world_loader import load_world
 from core.config import Settings
 from core.database import Database
+from core.roles import Identity
 from metrics.engine import compute
+from metrics.exception_teams import workable_metrics
 from metrics.flows import FLOWS
 from metrics.matching import refresh_suggestions
 from sandbox.generator import WorldSpec
@@ -68,6 +79,17 @@ def pages(conn: psycopg.Connection[Any]) -> dict[str, Reads]:
         "SELECT external_id FROM exception_item WHERE metric = 'posting_failures' LIMIT 1"
     ).fetchone()
     invoice = row[0] if row else "in_missing"
+    # The finance page opens its largest item's panel: the item's timeline and its assignees.
+    largest = conn.execute(
+        "SELECT id FROM exception_item WHERE metric = 'posting_failures' AND resolved_at IS NULL "
+        "ORDER BY amount_minor DESC NULLS LAST LIMIT 1"
+    ).fetchone()
+    finance_reader = Identity("fiona", frozenset({"finance"}))
+    panel: Reads = [
+        (exceptions.TIMELINE, {"item_id": largest[0] if largest else 0,
+                               "workable": list(workable_metrics(finance_reader))}),
+        (exceptions.PEOPLE, {}),
+    ]  # fmt: skip
     # The integration page lists the records of its first error group by default.
     week = Window(until=NOW, span=timedelta(days=7))
     group = conn.execute(
@@ -78,7 +100,7 @@ def pages(conn: psycopg.Connection[Any]) -> dict[str, Reads]:
     problems = run(conn, revops.TOTALS.sql, week.params(**revops.TOTAL_PARAMS))
     return {
         "executive": executive.query_list([str(c) for c in totals["currency"]]),
-        "finance": list(finance.QUERIES),
+        "finance": [*finance.QUERIES, *panel],
         "revops": revops.query_list(revops.currencies(problems, list(revops.PROBLEM_SERIES))),
         "integration": integration.query_list(
             flows, NOW, (group[0], group[1]) if group else ("netsuite", None)
