@@ -29,26 +29,14 @@ from alerts.messages import Money
 from alerts.weekly_period import Week
 from alerts.weekly_totals import ReportModel, Total, WeekRates
 from core.sqlfiles import names
+from metrics.exception_teams import INTEGRATION_ORDER, PROBLEM_ORDER
 
 State = Literal["new", "fixed", "still_open"]
 STATES: Final[tuple[State, ...]] = ("new", "fixed", "still_open")
 
 # Money first (what finance closes on), then accounts (RevOps), then the flow-wide metrics;
 # an exception metric missing here follows them in name order.
-ORDER: Final = (
-    "posting_failures",
-    "silent_misses",
-    "amount_mismatches",
-    "payment_posting_failures",
-    "payment_silent_misses",
-    "stuck_amendments",
-    "unmatched_accounts",
-    "orphan_customers",
-    "duplicate_customers",
-    "sla_breaches",
-    "sync_backlog",
-    "clock_skew_items",
-)
+ORDER: Final = (*PROBLEM_ORDER, *INTEGRATION_ORDER)
 
 # Per week, metric, identifying labels, state and currency: items and the size of their money.
 # Only items alive during one of the two weeks are read: found before its end, not fixed before

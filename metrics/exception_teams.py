@@ -22,6 +22,22 @@ TEAM_ITEMS: Final[dict[Topic, tuple[str, ...]]] = {
     "integration": ("sync_backlog", "sla_breaches", "clock_skew_items"),
 }
 
+# The problems a record can have (the finance and RevOps items), most telling first: money
+# (what finance closes on), then accounts. A record that several of them list is named by the
+# first; reports list them in this order, then the flow-wide items (INTEGRATION_ORDER).
+PROBLEM_ORDER: Final = (
+    "posting_failures",
+    "silent_misses",
+    "amount_mismatches",
+    "payment_posting_failures",
+    "payment_silent_misses",
+    "stuck_amendments",
+    "unmatched_accounts",
+    "orphan_customers",
+    "duplicate_customers",
+)
+INTEGRATION_ORDER: Final = ("sla_breaches", "sync_backlog", "clock_skew_items")
+
 
 def team_of(metric: str) -> Topic | None:
     """The page (topic) that lists ``metric``'s items, or None for a metric no page lists."""

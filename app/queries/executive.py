@@ -20,26 +20,14 @@ from app.queries.metric_sql import LATEST_WITH_PRIOR
 from app.queries.names import names_join
 from core.fx.rates import RateDay
 from core.roles import Identity
+from metrics.exception_teams import PROBLEM_ORDER
 
 TOP_RISKS: Final = 5
-# The problems a record can have (the finance and RevOps teams' metrics), most telling first:
-# a record that several of them list is named by the first.
-PROBLEM_ORDER: Final = [
-    "posting_failures",
-    "silent_misses",
-    "amount_mismatches",
-    "payment_posting_failures",
-    "payment_silent_misses",
-    "stuck_amendments",
-    "unmatched_accounts",
-    "orphan_customers",
-    "duplicate_customers",
-]
 # Each problem's money as the compute counts it (per currency; accounts per system too).
 PROBLEM_MONEY: Final = [
     "unmatched_accounts_arr" if m == "unmatched_accounts" else f"{m}_amount" for m in PROBLEM_ORDER
 ]
-RISK_PARAMS: Final = {"problems": PROBLEM_ORDER}
+RISK_PARAMS: Final = {"problems": list(PROBLEM_ORDER)}
 # A record has at most two items of one metric (an account, one per system it is missing in),
 # so the largest few items of each metric and currency hold the currency's largest records.
 CANDIDATES: Final = 2 * TOP_RISKS + 2

@@ -23,7 +23,7 @@ from core.database import Database
 from core.display import MISSING
 from core.fx.rates import RateDay
 from core.store.records import CanonicalRecord, upsert_records
-from metrics.exception_teams import TEAM_ITEMS
+from metrics.exception_teams import INTEGRATION_ORDER, PROBLEM_ORDER, TEAM_ITEMS
 from testkit.dashboard_store import NOW
 
 D = timedelta(days=1)
@@ -154,7 +154,8 @@ def test_the_largest_risks_rank_by_their_value_with_names_and_problems(
 
 def test_only_open_business_problems_are_risks(risks: psycopg.Connection[Any]) -> None:
     # The finance and RevOps teams' problems, most telling first; lateness alone is none.
-    assert set(executive.PROBLEM_ORDER) == {*TEAM_ITEMS["finance"], *TEAM_ITEMS["revops"]}
+    assert set(PROBLEM_ORDER) == {*TEAM_ITEMS["finance"], *TEAM_ITEMS["revops"]}
+    assert set(INTEGRATION_ORDER) == set(TEAM_ITEMS["integration"])
     found = read(risks, executive.RISKS, **executive.risk_params(["USD"]))
     assert list(found["external_id"]) == ["in_A"]
     assert list(found.loc[0, "metrics"]) == ["posting_failures"]
