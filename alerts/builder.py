@@ -11,14 +11,14 @@ from urllib.parse import urlencode
 import psycopg
 
 from alerts.assignments import AlertPeople, alert_people
+from alerts.conditions import condition_words
 from alerts.evaluation import fingerprint, group_key
 from alerts.messages import AlertLine, AlertMessage, AlertState, Money, RecordRef
 from alerts.weekly_tables import record_title
 from core.config import Settings
 from core.config.alerts import AlertRule
-from core.display import metric_title, metric_value
+from core.display import metric_value
 from core.store.record_names import names_join
-from metrics.label_words import labels_words
 
 TOP_RECORDS = 5
 # Metrics without exception items of their own borrow the records behind a sibling metric.
@@ -30,10 +30,6 @@ _RECORDS_OF = {
 }
 # Labels that describe a series, not the records behind it.
 _SERIES_ONLY_LABELS = ("quantile", "currency")
-_OP_WORDS = {
-    ">": "above", ">=": "at or above", "<": "below", "<=": "at or below", "==": "at",
-    "!=": "other than",
-}  # fmt: skip
 # Keys of exception_item.related that name the same record in another system.
 _RELATED_IDS = {
     "netsuite_invoice": "netsuite",
@@ -63,19 +59,6 @@ def alerts_link(settings: Settings, rule: AlertRule, alert_id: int | None = None
     are acknowledged)."""
     query = {"alert": alert_id} if alert_id is not None else {"rule": rule.name}
     return f"{settings.dashboard_url.rstrip('/')}/alerts?{urlencode(query)}"
-
-
-def condition_words(rule: AlertRule, unit: str) -> str:
-    """The rule's condition as people say it: ``p95 Sync lag (Invoices → ERP) above 1 h``
-    (``rule.describe()`` is the same condition as the configuration writes it)."""
-    quantile = rule.labels.get("quantile")
-    what = f"{quantile} {metric_title(rule.metric)}" if quantile else metric_title(rule.metric)
-    where = labels_words(rule.labels, "")
-    subject = f"{what} ({where})" if where else what
-    if rule.op == ">" and rule.threshold == 0:
-        return subject  # any at all: "Invoice failed to post: now 27"
-    threshold = metric_value(rule.threshold, unit, rule.labels)
-    return f"{subject} {_OP_WORDS[rule.op]} {threshold}"
 
 
 def record_link(settings: Settings, system: str, external_id: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from alerts.builder import alerts_link
+from alerts.conditions import condition_words
 from alerts.enqueue import Enqueued, enqueue_direct_message
 from alerts.lifecycle import AlertState
 from alerts.messages import Notice
@@ -65,7 +66,7 @@ def tell_assignees(
     rows = conn.execute(
         _ASSIGNEES, {"alerts": [a.fingerprint for a in members], "since": incident.started_at}
     ).fetchall()
-    title = rule.title or rule.describe()
+    title = rule.title or condition_words(rule, "")
     sent: list[Enqueued] = []
     for alert_id, labels, person in rows:
         labelled = labels_words(labels, "")

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from alerts.conditions import measured_words
 from alerts.dependencies import dependent_sources, staleness
 from alerts.freshness import FRESHNESS_METRIC, waiting_for_first_poll
 from alerts.measurements import Measurements
@@ -136,7 +137,7 @@ def observe(
             reason = (
                 stale
                 or _source_staleness(rule, labels, m, settings)
-                or f"no value measured for {rule.describe()} with labels {labels}"
+                or f"no value measured for {measured_words(rule, labels)}"
             )
             observations.append(Observation(rule, labels, None, "", reason, missing=True))
     return observations

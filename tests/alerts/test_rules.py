@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.builder import condition_words
+from alerts.conditions import condition_words, measured_words
 from alerts.defaults import (
     JOB_FAILING,
     METRICS_STALE,
@@ -167,3 +167,10 @@ def test_a_condition_in_words(rule: dict[str, object], unit: str, words: str) ->
     """What a Slack message says breached: names, units and words, never the rule's syntax."""
     parsed = AlertRule.model_validate({"name": "r", **rule})
     assert condition_words(parsed, unit) == words
+
+
+def test_a_missing_value_is_named_in_words() -> None:
+    rule = AlertRule.model_validate({"name": "r", "metric": "sync_lag_seconds", "threshold": 1})
+    labels = {"flow": "invoice_billing_to_erp", "quantile": "p95"}
+    assert measured_words(rule, labels) == "Sync lag (Invoices → ERP)"
+    assert measured_words(rule, {}) == "Sync lag"
