@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.queries.core import Frame, Query, Window, load
+from app.queries.metric_sql import SOURCE_STATE_JOINS
 from core.roles import Identity
-from core.sqlfiles import sql_text
 
 USERS = Query(
     "admin.users",
@@ -43,12 +43,7 @@ SOURCES = Query(
               AND c.started_at <= %(until)s) AS records,
            (SELECT count(*) FROM quarantine q WHERE q.source = h.source) AS quarantined
     FROM source_health h
-    LEFT JOIN (
-        {sql_text("metrics", "collector_healthy")}
-    ) ok (name, labels, value, unit) ON ok.labels ->> 'source' = h.source
-    LEFT JOIN (
-        {sql_text("metrics", "collector_freshness_seconds")}
-    ) f (name, labels, value, unit) ON f.labels ->> 'source' = h.source
+    {SOURCE_STATE_JOINS}
     LEFT JOIN LATERAL (
         SELECT error FROM collector_run c
         WHERE c.source = h.source AND c.started_at <= %(now)s

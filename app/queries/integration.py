@@ -9,10 +9,9 @@ from typing import Final
 
 from app.queries import error_groups, fx
 from app.queries.core import Frame, Query, Window, load
-from app.queries.metric_sql import HISTORY, LATEST_WITH_PRIOR, OPEN_ITEMS
+from app.queries.metric_sql import HISTORY, LATEST_WITH_PRIOR, OPEN_ITEMS, SOURCE_STATE_JOINS
 from core.fx.convert import FxTotal
 from core.roles import Identity
-from core.sqlfiles import sql_text
 
 HEALTH_METRICS: Final = [
     "sync_lag_seconds",
@@ -45,12 +44,7 @@ COLLECTORS = Query(
            r.error AS last_error,
            (SELECT count(*) FROM quarantine q WHERE q.source = h.source) AS quarantined
     FROM source_health h
-    LEFT JOIN (
-        {sql_text("metrics", "collector_healthy")}
-    ) ok (name, labels, value, unit) ON ok.labels ->> 'source' = h.source
-    LEFT JOIN (
-        {sql_text("metrics", "collector_freshness_seconds")}
-    ) f (name, labels, value, unit) ON f.labels ->> 'source' = h.source
+    {SOURCE_STATE_JOINS}
     LEFT JOIN LATERAL (
         SELECT stream, status, records, api_calls, rate_limited, error FROM collector_run c
         WHERE c.source = h.source ORDER BY c.started_at DESC LIMIT 1

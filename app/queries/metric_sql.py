@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from app.queries.names import names_join
+from core.sqlfiles import sql_text
+
+# Each source's health (``ok``) and freshness (``f``) as their metrics' one SQL definitions say
+# at ``%(now)s``, joined to ``source_health h``: a run left by a dead process shows at once, as
+# in alerts and the exporter.
+SOURCE_STATE_JOINS = f"""
+    LEFT JOIN (
+        {sql_text("metrics", "collector_healthy")}
+    ) ok (name, labels, value, unit) ON ok.labels ->> 'source' = h.source
+    LEFT JOIN (
+        {sql_text("metrics", "collector_freshness_seconds")}
+    ) f (name, labels, value, unit) ON f.labels ->> 'source' = h.source"""
 
 # Latest value of each series (by the metric_point primary key) with the value about a week
 # earlier: a raw point when still kept, else the hourly rollup, within a day of a week ago.
