@@ -1,8 +1,9 @@
 """One compute: flows into items, items into metrics and exception items, all in SQL.
 
 Python only orchestrates: it fills the per-compute working tables from sql/flows, runs each
-query of sql/metrics and sql/exceptions into them, then records history and reconciles the
-exception items, all in one transaction with one evaluation instant.
+query of sql/metrics and sql/exceptions into them, then records history, reconciles the
+exception items and stores the dashboards' first screens (metrics/first_screens.py), all in one
+transaction with one evaluation instant.
 
 A compute is full or incremental. A full one reads every record. An incremental one starts
 from the last compute's state (metrics/compute_state.py): it re-derives only the items whose
@@ -27,6 +28,7 @@ from core.config.flows import FlowName
 from core.database import Database
 from core.locks import lock_key
 from core.sqlfiles import names, query, run_script, sql_text, tune_session
+from metrics import first_screens
 from metrics.compute_state import Previous, inputs, previous
 from metrics.exception_items import reconcile
 from metrics.flows import FLOWS
@@ -66,6 +68,7 @@ def compute(db: Database, settings: Settings, now: datetime, *, full: bool = Fal
         ).fetchall()
         record_points(conn, now)
         open_count = reconcile(conn, settings, now)
+        first_screens.store(conn, now)
         duration_ms = int((time.perf_counter() - started) * 1000)
         conn.execute(
             "INSERT INTO metric_evaluation (ts, duration_ms, metrics, exceptions, incremental) "

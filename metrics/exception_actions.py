@@ -23,6 +23,7 @@ from core.display import instant, metric_title
 from core.errors import SyncwatchError
 from core.roles import Identity, valid_roles
 from core.users import list_users
+from metrics import page_snapshots
 from metrics.exception_events import EventKind, record_events
 from metrics.exception_outcome import Action, ActionOutcome
 from metrics.exception_selection import ItemFilter, SelectedItem, select_items
@@ -184,6 +185,8 @@ def act(
             f"UPDATE exception_item SET {sets} WHERE id = ANY (%(ids)s::bigint[])",
             {"ids": ids, "at": at, "note": text, "assignee": who},
         )
+        if action == "resolve":
+            page_snapshots.forget(conn)
         previous = [str(i.assignee) for i in changed] if action == "unassign" else None
         events = record_events(
             conn, ids, _EVENT[action], actor=actor, at=at, note=text,

@@ -31,9 +31,10 @@ from core.display import (
     rate_day,
 )
 from core.roles import Identity
+from metrics.open_money import FAILURE_METRICS
 
 AGE_ORDER = list(AGE_BUCKET_TITLES.values())
-UNPOSTED = set(finance.FAILURE_METRICS)
+UNPOSTED = set(FAILURE_METRICS)
 TOP_BLOCKERS = 5
 
 

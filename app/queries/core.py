@@ -24,6 +24,8 @@ import streamlit as st
 from app.runtime import runtime
 from core.errors import DatabaseUnavailableError
 from core.roles import Identity, Topic, authorize
+from metrics import page_snapshots
+from metrics.first_screens import DEFAULT_SPAN, window_params
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ TTL_SECONDS: Final = 30
 
 RANGES: Final[dict[str, timedelta]] = {
     "24 hours": timedelta(hours=24),
-    "7 days": timedelta(days=7),
+    "7 days": DEFAULT_SPAN,
     "30 days": timedelta(days=30),
     "90 days": timedelta(days=90),
 }
@@ -45,6 +47,8 @@ class Query:
     name: str
     topic: Topic
     sql: str
+    stored: bool = False
+    """Whether each compute stores this read's rows for the default view (page_snapshot)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +68,9 @@ class Window:
     def params(self, **extra: Any) -> dict[str, Any]:
         """The named parameters every query may use."""
         return {
-            "since": self.since,
-            "until": self.until,
-            "prior": self.until - timedelta(days=7),
-            "flow": self.flow,
-            "system": self.system,
+            **window_params(self.until, self.span, self.flow, self.system),
             # Long ranges read hourly rollups, short ones 5-minute buckets and raw points.
             "resolution": "5m" if self.span <= timedelta(days=7) else "1h",
-            "limit": 1000,
             "names": [],
             "flows": None,
             "quantiles": None,
@@ -113,16 +112,27 @@ def run(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> Fram
     return pd.DataFrame(cur.fetchall(), columns=columns)
 
 
+def read(conn: psycopg.Connection[Any], query: Query, params: dict[str, Any]) -> Frame:
+    """``query``'s rows: those the latest compute stored for ``params`` when it stored them,
+    else read live."""
+    if query.stored:
+        found = page_snapshots.read(conn, query.sql, params)
+        if found is not None:
+            columns, rows = found
+            return pd.DataFrame(rows, columns=columns)
+    return run(conn, query.sql, params)
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=512)
-def _cached(sql: str, params: dict[str, Any]) -> Frame:
+def _cached(query: Query, params: dict[str, Any]) -> Frame:
     with runtime().pool.connection() as conn:
-        return run(conn, sql, params)
+        return read(conn, query, params)
 
 
 def load(identity: Identity | None, query: Query, params: dict[str, Any]) -> Frame:
     """Rows of ``query`` for ``identity``: refused (before any read) without the role."""
     authorize(identity, query.topic)
-    return _cached(query.sql, params)
+    return _cached(query, params)
 
 
 def clear_cache() -> None:

@@ -1,12 +1,7 @@
 """Executive reads: SLA attainment this week and last, money at risk now and a week ago, the
 largest risks, each problem's money, and the weekly reports.
 
-A *risk* is a record with an open business problem: an item of the finance or RevOps team's
-metrics (an invoice not posted or not matching, a payment not applied, an account without a
-customer, an orphan or duplicate customer, a stuck amendment) that carries money. A record
-listed by several of them is one risk, at its largest amount, so no money is counted twice.
-"A week ago" is seven days before the latest compute; a record was at risk then when its problem
-had been found by then and was not yet resolved.
+What a risk is, and "a week ago": metrics/open_money.py.
 """
 
 from __future__ import annotations
@@ -21,22 +16,17 @@ from app.queries.names import names_join
 from core.fx.rates import RateDay
 from core.roles import Identity
 from metrics.exception_teams import PROBLEM_ORDER
+from metrics.open_money import FILTERS, RISK_PARAMS
+from metrics.open_money import RISK_TOTALS as RISK_TOTALS_SQL
 
 TOP_RISKS: Final = 5
 # Each problem's money as the compute counts it (per currency; accounts per system too).
 PROBLEM_MONEY: Final = [
     "unmatched_accounts_arr" if m == "unmatched_accounts" else f"{m}_amount" for m in PROBLEM_ORDER
 ]
-RISK_PARAMS: Final = {"problems": list(PROBLEM_ORDER)}
 # A record has at most two items of one metric (an account, one per system it is missing in),
 # so the largest few items of each metric and currency hold the currency's largest records.
 CANDIDATES: Final = 2 * TOP_RISKS + 2
-
-# The sidebar's flow and system filters, as every risk read applies them.
-_FILTERS = """
-      AND (%(flow)s::text IS NULL OR labels ->> 'flow' IS NULL OR labels ->> 'flow' = %(flow)s)
-      AND (%(system)s::text IS NULL OR system = %(system)s
-           OR labels ->> 'system' = %(system)s)"""
 
 # Each flow's SLA attainment as a mean over this week (the seven days up to the latest compute)
 # and the week before: hourly rollups where they exist, raw points for hours not rolled up yet.
@@ -72,42 +62,7 @@ ATTAINMENT = Query(
     """,
 )
 
-# Money at risk per currency now and a week ago (each record once, at its largest amount), how
-# many records, and how many became a risk or stopped being one in between: the problems' open
-# items (from the open-money index alone) and those resolved within the week.
-_RISK_ITEMS = f"""
-          AND metric = ANY (%(problems)s::text[]) AND amount_minor IS NOT NULL
-          AND currency IS NOT NULL AND first_seen <= %(until)s{_FILTERS}"""
-RISK_TOTALS = Query(
-    "executive.risk_totals",
-    "executive",
-    f"""
-    WITH item AS (
-        SELECT system, object_type, external_id, currency::text AS currency,
-               abs(amount_minor) AS amount, true AS open_now,
-               first_seen <= %(prior)s AS open_before
-        FROM exception_item
-        WHERE resolved_at IS NULL{_RISK_ITEMS}
-        UNION ALL
-        SELECT system, object_type, external_id, currency::text, abs(amount_minor),
-               resolved_at > %(until)s, first_seen <= %(prior)s
-        FROM exception_item
-        WHERE resolved_at > %(prior)s{_RISK_ITEMS}
-    ), risk AS (
-        SELECT currency, max(amount) FILTER (WHERE open_now) AS now,
-               max(amount) FILTER (WHERE open_before) AS before
-        FROM item
-        GROUP BY system, object_type, external_id, currency
-    )
-    SELECT currency, count(now) AS records, coalesce(sum(now), 0) AS amount_minor,
-           count(before) AS records_before, coalesce(sum(before), 0) AS amount_before,
-           count(*) FILTER (WHERE now IS NOT NULL AND before IS NULL) AS new,
-           count(*) FILTER (WHERE now IS NULL AND before IS NOT NULL) AS fixed
-    FROM risk
-    GROUP BY currency
-    ORDER BY currency
-    """,
-)
+RISK_TOTALS = Query("executive.risk_totals", "executive", RISK_TOTALS_SQL, stored=True)
 
 # The largest open risks of each of ``currencies``: the largest items of each problem and
 # currency in the open-items index order, each record once, then its every problem (most telling
@@ -123,7 +78,7 @@ RISKS = Query(
         CROSS JOIN LATERAL (
             SELECT system, object_type, external_id, amount_minor FROM exception_item
             WHERE resolved_at IS NULL AND metric = m.metric AND currency = c.currency
-              AND amount_minor IS NOT NULL{_FILTERS}
+              AND amount_minor IS NOT NULL{FILTERS}
             ORDER BY abs(amount_minor) DESC NULLS LAST, id
             LIMIT %(candidates)s
         ) i

@@ -4,35 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from app.queries import fx
 from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, OPEN_ITEMS
 from core.fx.convert import FxTotal
 from core.roles import Identity
+from metrics.open_money import FAILURE_METRICS, UNPOSTED, UNPOSTED_PARAMS
 
-FAILURE_METRICS: Final = [
-    "posting_failures",
-    "silent_misses",
-    "payment_posting_failures",
-    "payment_silent_misses",
-]
 FINANCE_METRICS: Final = [*FAILURE_METRICS, "amount_mismatches"]
 LAG_FLOWS: Final = ["invoice_billing_to_erp", "payment_billing_to_erp"]
 
-BUCKETS = Query(
-    "finance.buckets",
-    "finance",
-    """
-    SELECT metric, labels ->> 'age_bucket' AS age_bucket, currency, count(*) AS items,
-           sum(abs(amount_minor)) AS amount_minor
-    FROM exception_item
-    WHERE resolved_at IS NULL AND metric = ANY (%(failure_metrics)s::text[])
-    GROUP BY metric, labels ->> 'age_bucket', currency
-    ORDER BY metric, age_bucket, currency
-    """,
-)
+BUCKETS = Query("finance.buckets", "finance", UNPOSTED, stored=True)
 LAG_TREND = Query("finance.lag_trend", "finance", HISTORY)
 ITEMS = Query("finance.items", "finance", OPEN_ITEMS)
 TREND = Query("finance.trend", "finance", HISTORY)
@@ -42,7 +26,7 @@ LAG_PARAMS: Final = {"names": ["sync_lag_seconds"], "flows": LAG_FLOWS, "quantil
 
 def buckets(identity: Identity | None, window: Window) -> Frame:
     """Posting failures and silent misses (invoices and payments) per age bucket and currency."""
-    return load(identity, BUCKETS, window.params(failure_metrics=FAILURE_METRICS))
+    return load(identity, BUCKETS, window.params(**UNPOSTED_PARAMS))
 
 
 def lag_trend(identity: Identity | None, window: Window) -> Frame:
@@ -67,8 +51,8 @@ def items(identity: Identity | None, window: Window) -> Frame:
     return load(identity, ITEMS, window.params(metrics=FINANCE_METRICS))
 
 
-QUERIES: Final = [
-    (BUCKETS, {"failure_metrics": FAILURE_METRICS}),
+QUERIES: Final[list[tuple[Query, dict[str, Any]]]] = [
+    (BUCKETS, UNPOSTED_PARAMS),
     (LAG_TREND, LAG_PARAMS),
     (ITEMS, {"metrics": FINANCE_METRICS}),
     (TREND, {"names": FINANCE_METRICS}),

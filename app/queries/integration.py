@@ -12,6 +12,7 @@ from app.queries.core import Frame, Query, Window, load
 from app.queries.metric_sql import HISTORY, LATEST_WITH_PRIOR, OPEN_ITEMS, SOURCE_STATE_JOINS
 from core.fx.convert import FxTotal
 from core.roles import Identity
+from metrics.failing_records import flow_params
 
 HEALTH_METRICS: Final = [
     "sync_lag_seconds",
@@ -135,9 +136,9 @@ def query_list(
         (LAG, dict(LAG_PARAMS)),
         (BACKLOG, dict(BACKLOG_PARAMS)),
         (COLLECTORS, {"now": now}),
-        (error_groups.GROUPS, error_groups.flow_params(flows)),
+        (error_groups.GROUPS, flow_params(flows)),
         (FX_RATES, {"as_of": now.date()}),
-        (error_groups.RECORDS, error_groups.flow_params(flows, group)),
+        (error_groups.RECORDS, flow_params(flows, group)),
         (ITEMS, {"metrics": INTEGRATION_ITEMS}),
         (SILENCES, {"now": now}),
     ]

@@ -24,6 +24,7 @@ from core.display import MISSING
 from core.fx.rates import RateDay
 from core.store.records import CanonicalRecord, upsert_records
 from metrics.exception_teams import INTEGRATION_ORDER, PROBLEM_ORDER, TEAM_ITEMS
+from metrics.open_money import RISK_PARAMS
 from testkit.dashboard_store import NOW
 
 D = timedelta(days=1)
@@ -103,7 +104,7 @@ def risks(db: Database) -> Iterator[psycopg.Connection[Any]]:
 
 
 def read(conn: psycopg.Connection[Any], query: Query, **params: Any) -> Frame:
-    return run(conn, query.sql, WINDOW.params(**{**executive.RISK_PARAMS, **params}))
+    return run(conn, query.sql, WINDOW.params(**{**RISK_PARAMS, **params}))
 
 
 def test_money_at_risk_counts_each_record_once_now_and_a_week_ago(

@@ -45,6 +45,7 @@ EXPECTED_TABLES = {
     "compute_customer_open",
     "compute_future_record",
     "slack_request_seen",
+    "page_snapshot",
 }
 
 
