@@ -162,7 +162,7 @@ def _store_cost(conn: psycopg.Connection[Any], until: datetime) -> None:
         with conn.transaction(force_rollback=True):
             tune_session(conn)
             started = time.perf_counter()
-            stored = first_screens.store(conn, until)
+            stored = first_screens.store(conn, until, 0)
             ours.append(time.perf_counter() - started)
         with conn.transaction(force_rollback=True):
             tune_session(conn)

@@ -68,7 +68,7 @@ def compute(db: Database, settings: Settings, now: datetime, *, full: bool = Fal
         ).fetchall()
         record_points(conn, now)
         open_count = reconcile(conn, settings, now)
-        first_screens.store(conn, now)
+        first_screens.store(conn, now, open_count)
         duration_ms = int((time.perf_counter() - started) * 1000)
         conn.execute(
             "INSERT INTO metric_evaluation (ts, duration_ms, metrics, exceptions, incremental) "

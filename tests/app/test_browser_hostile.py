@@ -7,6 +7,7 @@ so a spreadsheet never runs them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -116,6 +117,17 @@ def _outside_requests(page: Page) -> list[str]:
     return outside
 
 
+def _main_text(page: Page, wanted: tuple[str, ...], seconds: float = 30) -> str:
+    """The page's text (word joiners removed) once it holds every part of ``wanted``: the
+    record card follows the sign-in and the page's title by a redraw or two."""
+    deadline = time.monotonic() + seconds
+    while True:
+        shown = page.locator("main").inner_text().replace("\u2060", "")
+        if all(part in shown for part in wanted) or time.monotonic() > deadline:
+            return shown
+        page.wait_for_timeout(200)
+
+
 def _no_live_markup(page: Page) -> None:
     expect(page.locator(f'a[href*="{EVIL}"]')).to_have_count(0)
     expect(page.locator(f'img[src*="{EVIL}"]')).to_have_count(0)
@@ -125,8 +137,9 @@ def test_record_view_shows_hostile_names_and_ids_as_text(base_url: str) -> None:
     with chromium() as browser, tab(browser) as page:
         outside = _outside_requests(page)
         _sign_in(page, f"{base_url}/record?system=stripe&id={quote(HOSTILE_ID)}", "Record view")
-        shown = page.locator("main").inner_text().replace("\u2060", "")
-        assert HOSTILE_ID in shown and HOSTILE_NAME.replace("  ", " ") in shown
+        wanted = (HOSTILE_ID, HOSTILE_NAME.replace("  ", " "))
+        shown = _main_text(page, wanted)
+        assert all(part in shown for part in wanted), shown
         _no_live_markup(page)
         assert not [u for u in outside if EVIL in u]
 
