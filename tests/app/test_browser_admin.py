@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.app.browser_kit import RunningDashboard, heading, open_choices, screenshot, sign_in, tab
+from tests.app.browser_kit import (
+    RunningDashboard,
+    heading,
+    open_choices,
+    screenshot,
+    sign_in,
+    tab,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +29,14 @@ def _choose_roles(page: Page, form_text: str, roles: list[str]) -> None:
         page.get_by_role("option", name=role, exact=True).click()
         page.keyboard.press("Escape")
         expect(form.get_by_text(role, exact=True)).to_be_visible()
+
+
+def _pick_user(page: Page, name: str) -> None:
+    """Choose ``name`` in the user box (opened once the run that redraws it has finished, so
+    the box is not found twice mid-redraw)."""
+    wait_idle(page)
+    open_choices(page, page.get_by_label("User", exact=True))
+    page.get_by_role("option", name=name, exact=True).click()
 
 
 def test_admin_adds_a_user_changes_roles_and_resets_the_password(
@@ -41,23 +57,20 @@ def test_admin_adds_a_user_changes_roles_and_resets_the_password(
         expect(admin.get_by_text("nina added.")).to_be_visible()
         expect(admin.locator('[role="gridcell"]', has_text="nina").first).to_be_attached()
 
-        admin.get_by_label("User", exact=True).click()
-        admin.get_by_role("option", name="nina", exact=True).click()
+        _pick_user(admin, "nina")
         heading(admin, "Users & roles")
         expect(_form(admin, "Save roles").get_by_text("Finance", exact=True)).to_be_visible()
         _choose_roles(admin, "Save roles", ["RevOps"])
         _form(admin, "Save roles").get_by_role("button", name="Save roles").click()
         expect(admin.get_by_text("Roles of nina saved.")).to_be_visible()
-        admin.get_by_label("User", exact=True).click()
-        admin.get_by_role("option", name="nina", exact=True).click()
+        _pick_user(admin, "nina")
         heading(admin, "Users & roles")
         reset = _form(admin, "Reset password")
         reset.get_by_label("New password", exact=True).fill("second secret")
         reset.get_by_label("New password again").fill("second secret")
         reset.get_by_role("button", name="Reset password").click()
         expect(admin.get_by_text("Password of nina reset")).to_be_visible()
-        admin.get_by_label("User", exact=True).click()
-        admin.get_by_role("option", name="nina", exact=True).click()
+        _pick_user(admin, "nina")
         email = _form(admin, "Save e-mail")
         expect(email.get_by_role("textbox")).to_have_value("Nina@Example.com")
         email.get_by_role("textbox").fill("nina.b@example.com")
