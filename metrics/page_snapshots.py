@@ -71,7 +71,7 @@ def store(
     result = cur.pgresult
     names = [c.name for c in cur.description or ()]
     if result is None or len(set(names)) != len(names):
-        raise SnapshotError(f"the read {name} returns no rows or two columns of one name")
+        raise SnapshotError(f"the read {name} returns no result set, or two columns of one name")
     rows = cur.fetchall()
     types = [result.ftype(i) for i in range(len(names))]
     sizes = [result.fmod(i) for i in range(len(names))]
