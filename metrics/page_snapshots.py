@@ -25,6 +25,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from core.errors import SyncwatchError
+from core.locks import lock_key
 
 _PARAMETER: Final = re.compile(r"%\((\w+)\)s")
 # Type names as format_type() spells them: words, an optional size, an optional array suffix.
@@ -140,5 +141,11 @@ def read(conn: psycopg.Connection[Any], sql_text: str, params: Mapping[str, Any]
 
 
 def forget(conn: psycopg.Connection[Any]) -> None:
-    """Drop every snapshot: reads run live until a compute stores its own."""
+    """Drop every snapshot: reads run live until a compute stores its own.
+
+    Holds the snapshots' lock to the end of the transaction. A compute forgets before it reads
+    and stores, so a compute and a resolve take turns: the compute's reads see a resolve that
+    committed first, and a resolve that waited forgets what the compute stored.
+    """
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("page_snapshot"),))
     conn.execute("DELETE FROM page_snapshot")

@@ -4,7 +4,8 @@ item forgets them, and the next compute stores them again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from app.queries import error_groups, executive, finance
 from app.queries.core import Query, Window, read, run
 from core.config import Settings
 from core.database import Database
-from metrics import page_snapshots
+from metrics import first_screens, page_snapshots
 from metrics.engine import compute
 from metrics.exception_actions import act
 from metrics.exception_selection import ItemFilter
@@ -114,6 +115,60 @@ def test_resolving_forgets_them_until_the_next_compute(
     same(read(conn, finance.BUCKETS, params), run(conn, finance.BUCKETS.sql, params))
     totals = executive.RISK_TOTALS.sql
     assert page_snapshots.read(conn, totals, DEFAULT.params(**RISK_PARAMS)) is None
+
+
+def _largest_unposted(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(
+        "SELECT id FROM exception_item WHERE resolved_at IS NULL AND metric = ANY (%s) "
+        "ORDER BY abs(amount_minor) DESC, id LIMIT 1",
+        (UNPOSTED_PARAMS["failure_metrics"],),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _in_thread(action: Callable[[], object]) -> threading.Thread:
+    thread = threading.Thread(target=action)
+    thread.start()
+    thread.join(timeout=1)
+    assert thread.is_alive(), "the second transaction waits for the first"
+    return thread
+
+
+def test_a_resolve_during_the_compute_s_store_forgets_what_it_stored(
+    conn: psycopg.Connection[Any], seeded_db: Database
+) -> None:
+    item = _largest_unposted(conn)
+    params = DEFAULT.params(**UNPOSTED_PARAMS)
+    with seeded_db.connection() as computing, seeded_db.connection() as resolving:
+        with computing.transaction():
+            first_screens.store(computing, NOW, 0)
+            resolve = _in_thread(
+                lambda: act(resolving, "resolve", ItemFilter(ids=(item,)), actor="fiona", at=NOW,
+                            note="posted by hand")
+            )  # fmt: skip
+        resolve.join()
+    assert page_snapshots.read(conn, finance.BUCKETS.sql, params) is None
+
+
+def test_a_compute_storing_during_a_resolve_reads_what_it_resolved(
+    conn: psycopg.Connection[Any], seeded_db: Database
+) -> None:
+    item = _largest_unposted(conn)
+    params = DEFAULT.params(**UNPOSTED_PARAMS)
+    with seeded_db.connection() as computing, seeded_db.connection() as resolving:
+        with resolving.transaction():
+            act(resolving, "resolve", ItemFilter(ids=(item,)), actor="fiona", at=NOW,
+                note="posted by hand")  # fmt: skip
+
+            def store() -> None:
+                with computing.transaction():
+                    first_screens.store(computing, NOW, 0)
+
+            storing = _in_thread(store)
+        storing.join()
+    assert page_snapshots.read(conn, finance.BUCKETS.sql, params) is not None
+    same(read(conn, finance.BUCKETS, params), run(conn, finance.BUCKETS.sql, params))
 
 
 def test_a_compute_at_an_earlier_instant_stores_its_own(seeded_db: Database) -> None:
