@@ -89,19 +89,41 @@ def test_other_filters_read_live(
         same(read(conn, query, params), run(conn, query.sql, params))
 
 
+def _largest_unposted(conn: psycopg.Connection[Any]) -> tuple[int, str, int]:
+    """The open posting failure or silent miss with the most money: id, metric, amount."""
+    row = conn.execute(
+        "SELECT id, metric, abs(amount_minor) FROM exception_item WHERE resolved_at IS NULL "
+        "AND metric = ANY (%s) ORDER BY abs(amount_minor) DESC, id LIMIT 1",
+        (UNPOSTED_PARAMS["failure_metrics"],),
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), str(row[1]), int(row[2])
+
+
+def _resolve(conn: psycopg.Connection[Any], item: int) -> None:
+    act(conn, "resolve", ItemFilter(ids=(item,)), actor="fiona", at=NOW, note="posted by hand")
+
+
+def _store(conn: psycopg.Connection[Any]) -> None:
+    with conn.transaction():
+        first_screens.store(conn, NOW, 0)
+
+
+def _in_thread(action: Callable[[], object]) -> threading.Thread:
+    thread = threading.Thread(target=action)
+    thread.start()
+    thread.join(timeout=1)
+    assert thread.is_alive(), "the second transaction waits for the first"
+    return thread
+
+
 def test_resolving_forgets_them_until_the_next_compute(
     conn: psycopg.Connection[Any], seeded_db: Database
 ) -> None:
     params = DEFAULT.params(**UNPOSTED_PARAMS)
     before = read(conn, finance.BUCKETS, params)
-    largest = conn.execute(
-        "SELECT id, metric, abs(amount_minor) FROM exception_item WHERE resolved_at IS NULL "
-        "AND metric = ANY (%s) ORDER BY abs(amount_minor) DESC, id LIMIT 1",
-        (UNPOSTED_PARAMS["failure_metrics"],),
-    ).fetchone()
-    assert largest is not None
-    item, metric, amount = largest
-    act(conn, "resolve", ItemFilter(ids=(item,)), actor="fiona", at=NOW, note="posted by hand")
+    item, metric, amount = _largest_unposted(conn)
+    _resolve(conn, item)
     assert page_snapshots.read(conn, finance.BUCKETS.sql, params) is None
     after = read(conn, finance.BUCKETS, params)
     assert after["items"].sum() == before["items"].sum() - 1
@@ -117,55 +139,28 @@ def test_resolving_forgets_them_until_the_next_compute(
     assert page_snapshots.read(conn, totals, DEFAULT.params(**RISK_PARAMS)) is None
 
 
-def _largest_unposted(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute(
-        "SELECT id FROM exception_item WHERE resolved_at IS NULL AND metric = ANY (%s) "
-        "ORDER BY abs(amount_minor) DESC, id LIMIT 1",
-        (UNPOSTED_PARAMS["failure_metrics"],),
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def _in_thread(action: Callable[[], object]) -> threading.Thread:
-    thread = threading.Thread(target=action)
-    thread.start()
-    thread.join(timeout=1)
-    assert thread.is_alive(), "the second transaction waits for the first"
-    return thread
-
-
 def test_a_resolve_during_the_compute_s_store_forgets_what_it_stored(
     conn: psycopg.Connection[Any], seeded_db: Database
 ) -> None:
-    item = _largest_unposted(conn)
-    params = DEFAULT.params(**UNPOSTED_PARAMS)
+    item, _, _ = _largest_unposted(conn)
     with seeded_db.connection() as computing, seeded_db.connection() as resolving:
         with computing.transaction():
             first_screens.store(computing, NOW, 0)
-            resolve = _in_thread(
-                lambda: act(resolving, "resolve", ItemFilter(ids=(item,)), actor="fiona", at=NOW,
-                            note="posted by hand")
-            )  # fmt: skip
+            resolve = _in_thread(lambda: _resolve(resolving, item))
         resolve.join()
-    assert page_snapshots.read(conn, finance.BUCKETS.sql, params) is None
+    assert page_snapshots.read(conn, finance.BUCKETS.sql, DEFAULT.params(**UNPOSTED_PARAMS)) is None
 
 
 def test_a_compute_storing_during_a_resolve_reads_what_it_resolved(
     conn: psycopg.Connection[Any], seeded_db: Database
 ) -> None:
-    item = _largest_unposted(conn)
+    item, _, _ = _largest_unposted(conn)
     params = DEFAULT.params(**UNPOSTED_PARAMS)
+    page_snapshots.forget(conn)  # nothing stored: no row the two transactions both delete
     with seeded_db.connection() as computing, seeded_db.connection() as resolving:
         with resolving.transaction():
-            act(resolving, "resolve", ItemFilter(ids=(item,)), actor="fiona", at=NOW,
-                note="posted by hand")  # fmt: skip
-
-            def store() -> None:
-                with computing.transaction():
-                    first_screens.store(computing, NOW, 0)
-
-            storing = _in_thread(store)
+            _resolve(resolving, item)
+            storing = _in_thread(lambda: _store(computing))
         storing.join()
     assert page_snapshots.read(conn, finance.BUCKETS.sql, params) is not None
     same(read(conn, finance.BUCKETS, params), run(conn, finance.BUCKETS.sql, params))
